@@ -1,0 +1,1 @@
+"""Benchmarks. Not shipped, never run as timed tests: figures go in BENCHMARKS.md."""
