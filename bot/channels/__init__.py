@@ -1,0 +1,1 @@
+"""Channel adapters: turning provider payloads into events, and (with the worker) sending."""

@@ -1,0 +1,100 @@
+"""Asking for consent, one easy-read question at a time, and recording each answer with the
+wording version the person saw. Until someone says yes, we only reply to their own messages."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import copy
+from bot.conversation import Next, handles, set_pending
+from bot.events import Reply
+from bot.keywords import yes_or_no
+from bot.models import (
+    Consent,
+    ConsentPurpose,
+    ConversationState,
+    Participant,
+    PendingQuestion,
+)
+
+if TYPE_CHECKING:  # consent is imported by turn, so only type checkers may import turn here
+    from bot.turn import Turn
+
+
+def yes_no_choices(language: str) -> tuple[tuple[str, str], ...]:
+    return (
+        (copy.text("consent.yes_label", language), "yes"),
+        (copy.text("consent.no_label", language), "no"),
+    )
+
+
+def has_answered(session: Session, participant_id: int) -> bool:
+    found = session.scalar(select(Consent.id).where(Consent.participant_id == participant_id))
+    return found is not None
+
+
+def current(session: Session, participant_id: int, purpose: ConsentPurpose) -> bool:
+    """Whether the newest answer for this purpose is yes. No answer means no."""
+    granted = session.scalar(
+        select(Consent.granted)
+        .where(Consent.participant_id == participant_id, Consent.purpose == purpose)
+        .order_by(Consent.recorded_at.desc(), Consent.id.desc())
+        .limit(1)
+    )
+    return bool(granted)
+
+
+def start(session: Session, participant: Participant) -> Reply:
+    """Make the first consent question pending and return it, ready to queue."""
+    set_pending(session, participant.id, Next(PendingQuestion.CONSENT_REMINDERS))
+    return Reply(
+        copy.text("consent.ask_reminders", participant.language),
+        kind="consent",
+        choices=yes_no_choices(participant.language),
+    )
+
+
+def _record(turn: Turn, purpose: ConsentPurpose, granted: bool) -> None:
+    version = copy.text("consent.version", turn.participant.language)
+    turn.session.add(
+        Consent(
+            participant_id=turn.participant.id,
+            purpose=purpose,
+            granted=granted,
+            wording_version=f"{turn.participant.language}:{version}",
+            message_id=turn.message_id,
+        )
+    )
+    turn.consent_answered = True
+
+
+def _answer(
+    turn: Turn, state: ConversationState, purpose: ConsentPurpose, then: Next | None
+) -> Next | None:
+    answer = yes_or_no(turn.text)
+    choices = yes_no_choices(turn.participant.language)
+    if answer is None:
+        if state.misses == 0:
+            turn.say("consent.reprompt", kind="consent", choices=choices)
+            return Next(state.pending, state.context, misses=1)
+        turn.say("consent.no_answer", kind="consent")
+        return None
+    _record(turn, purpose, answer)
+    if then is None:
+        turn.say("consent.all_set", kind="consent")
+    else:
+        turn.say("consent.ask_surveys", kind="consent", choices=choices)
+    return then
+
+
+@handles(PendingQuestion.CONSENT_REMINDERS)
+def answer_reminders(turn: Turn, state: ConversationState) -> Next | None:
+    return _answer(turn, state, ConsentPurpose.REMINDERS, Next(PendingQuestion.CONSENT_SURVEYS))
+
+
+@handles(PendingQuestion.CONSENT_SURVEYS)
+def answer_surveys(turn: Turn, state: ConversationState) -> Next | None:
+    return _answer(turn, state, ConsentPurpose.SURVEYS, None)

@@ -1,0 +1,74 @@
+"""The pending-question state table: which question a participant owes us an answer to, and
+which handler reads their answer. Handlers return the next state, or None when done."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bot.models import ConversationState, PendingQuestion, utcnow
+
+if TYPE_CHECKING:
+    from bot.turn import Turn
+
+
+@dataclass(frozen=True)
+class Next:
+    """The state after a handler: ask `question` next (or again, counting a miss)."""
+
+    question: PendingQuestion
+    context: dict[str, Any] = field(default_factory=dict)
+    misses: int = 0
+
+
+Handler = Callable[["Turn", ConversationState], "Next | None"]
+HANDLERS: dict[PendingQuestion, Handler] = {}
+
+
+def handles(question: PendingQuestion) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        HANDLERS[question] = handler
+        return handler
+
+    return register
+
+
+def pending(session: Session, participant_id: int) -> ConversationState | None:
+    return session.scalar(
+        select(ConversationState).where(ConversationState.participant_id == participant_id)
+    )
+
+
+def set_pending(session: Session, participant_id: int, nxt: Next) -> ConversationState:
+    state = pending(session, participant_id)
+    if state is None:
+        state = ConversationState(participant_id=participant_id)
+        session.add(state)
+    new_question = state.pending is not nxt.question or state.context != nxt.context
+    state.pending, state.context, state.misses = nxt.question, dict(nxt.context), nxt.misses
+    if new_question:
+        state.asked_at = utcnow()
+    return state
+
+
+def clear(session: Session, participant_id: int) -> None:
+    session.execute(
+        delete(ConversationState).where(ConversationState.participant_id == participant_id)
+    )
+
+
+def answer_pending(turn: Turn) -> bool:
+    """Give the participant's message to the handler of their pending question, if any."""
+    state = pending(turn.session, turn.participant.id)
+    if state is None or state.pending not in HANDLERS:
+        return False
+    nxt = HANDLERS[state.pending](turn, state)
+    if nxt is None:
+        turn.session.delete(state)
+    else:
+        set_pending(turn.session, turn.participant.id, nxt)
+    return True

@@ -1,0 +1,93 @@
+"""Moving sent messages on when a provider tells us what happened. A status never goes back."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.flags import raise_flag
+from bot.models import (
+    Address,
+    AddressStatus,
+    Channel,
+    Direction,
+    FlagKind,
+    Message,
+    MessageStatus,
+    StatusEvent,
+    utcnow,
+)
+
+# How far along its road each status is. An update may only move a message further.
+PROGRESS: dict[MessageStatus, int] = {
+    MessageStatus.QUEUED: 0,
+    MessageStatus.HELD: 0,
+    MessageStatus.SENDING: 1,
+    MessageStatus.UNKNOWN: 1,
+    MessageStatus.SENT: 2,
+    MessageStatus.DELIVERED: 3,
+    MessageStatus.UNDELIVERED: 3,
+    MessageStatus.FAILED: 3,
+    MessageStatus.EXPIRED: 3,
+    MessageStatus.CANCELLED: 3,
+}
+
+
+def record_event(
+    session: Session, channel: Channel, provider_id: str, status: str, error_code: str | None
+) -> bool:
+    """Store a status callback once. Returns False for a replay of one already stored."""
+    try:
+        with session.begin_nested():
+            session.add(
+                StatusEvent(
+                    channel=channel.value,
+                    provider_id=provider_id,
+                    status=status,
+                    error_code=error_code,
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def advance(
+    session: Session,
+    channel: Channel,
+    provider_id: str,
+    new: MessageStatus,
+    error_code: str | None,
+    reason: str | None,
+) -> Message | None:
+    """Move the message on, if this status is further along than the one it has."""
+    message = session.scalar(
+        select(Message).where(
+            Message.channel == channel,
+            Message.provider_id == provider_id,
+            Message.direction == Direction.OUTBOUND,
+        )
+    )
+    if message is None or PROGRESS[new] <= PROGRESS.get(message.status, 0):
+        return message
+    message.status, message.status_changed_at = new, utcnow()
+    if error_code:
+        message.error_code, message.error_text = error_code, reason
+    return message
+
+
+def stop_address(session: Session, address_id: int | None) -> None:
+    address = session.get(Address, address_id) if address_id else None
+    if address is not None:
+        address.status = AddressStatus.STOPPED
+
+
+def flag_failure(session: Session, message: Message) -> None:
+    raise_flag(
+        session,
+        FlagKind.DELIVERY_FAILURE,
+        participant_id=message.participant_id,
+        message_id=message.id,
+        once=False,
+    )

@@ -1,0 +1,181 @@
+"""The conversation engine: the rules every inbound message is tried against, in order.
+
+1. opt-out keyword       5. a stop request in words
+2. opt-in keyword        6. the pending question (consent, RSVP, survey, ask the group)
+3. HELP                  7. first contact: how to join, or the consent question
+4. safeguarding          8. anything else: kept for staff, a kind acknowledgement once a day
+   (then JOIN codes)
+
+Each rule returns True when it has dealt with the message. Rules say what to reply by adding to
+`turn.replies`; they never send anything themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot import consent, conversation, keywords, safeguarding
+from bot.events import Reply
+from bot.flags import raise_flag
+from bot.models import (
+    Course,
+    CourseMembership,
+    Direction,
+    FlagKind,
+    Message,
+    ParticipantStatus,
+    utcnow,
+)
+from bot.outbox import cancel_pending
+from bot.participants import set_status
+from bot.turn import Turn
+
+ACK_EVERY = timedelta(hours=24)
+
+
+def opt_out(turn: Turn) -> bool:
+    if not keywords.is_opt_out(turn.text):
+        return False
+    already = turn.participant.status is ParticipantStatus.STOPPED
+    set_status(turn.participant, ParticipantStatus.STOPPED)
+    cancel_pending(turn.session, turn.participant.id)
+    conversation.clear(turn.session, turn.participant.id)
+    if not already:
+        turn.replies.append(
+            Reply(turn.words("keywords.stopped"), kind="stop_confirmation", after_stop=True)
+        )
+    return True
+
+
+def opt_in(turn: Turn) -> bool:
+    text = turn.text
+    status = turn.participant.status
+    asleep = status in (ParticipantStatus.STOPPED, ParticipantStatus.PAUSED)
+    # YES is only an opt-in when it is not the answer to a question we asked.
+    said_yes = (
+        keywords.yes_or_no(text) is True
+        and conversation.pending(turn.session, turn.participant.id) is None
+        and (asleep or not _has_consent(turn))
+    )
+    if not (keywords.is_opt_in(text) or said_yes):
+        return False
+    set_status(turn.participant, ParticipantStatus.ACTIVE)
+    if _has_consent(turn):
+        turn.say("keywords.restarted")
+    else:
+        turn.replies.append(consent.start(turn.session, turn.participant))
+    return True
+
+
+def help_(turn: Turn) -> bool:
+    if not keywords.is_help(turn.text):
+        return False
+    app = turn.settings.app
+    turn.say("keywords.help", service=app.service_name, contact=app.help_contact)
+    return True
+
+
+def join(turn: Turn) -> bool:
+    code = keywords.join_code(turn.text)
+    if code is None:
+        return False
+    course = turn.session.scalar(select(Course).where(Course.code == code))
+    if course is None:
+        turn.say("join.unknown_code", code=code)
+        return True
+    _ensure_membership(turn, course)
+    set_status(turn.participant, ParticipantStatus.ACTIVE)
+    turn.say("join.joined", course=course.title)
+    if not _has_consent(turn):
+        turn.replies.append(consent.start(turn.session, turn.participant))
+    return True
+
+
+def stop_in_words(turn: Turn) -> bool:
+    if not keywords.is_stop_request(turn.text):
+        return False
+    raise_flag(
+        turn.session,
+        FlagKind.STOP_REQUEST,
+        participant_id=turn.participant.id,
+        message_id=turn.message_id,
+    )
+    if turn.participant.status is ParticipantStatus.ACTIVE:
+        set_status(turn.participant, ParticipantStatus.PAUSED)
+    turn.say("stop_request.paused")
+    return True
+
+
+def first_contact(turn: Turn) -> bool:
+    if _has_consent(turn) or turn.participant.status is ParticipantStatus.STOPPED:
+        return False
+    if keywords.is_bare_start(turn.text) or not _is_member(turn):
+        return _acknowledge(turn, "join.how_to_join")
+    turn.replies.append(consent.start(turn.session, turn.participant))
+    return True
+
+
+def anything_else(turn: Turn) -> bool:
+    # Kept verbatim and unread for staff whatever happens; the acknowledgement is optional.
+    if turn.participant.status is not ParticipantStatus.STOPPED:
+        _acknowledge(turn, "general.thanks")
+    return True
+
+
+RULES: list[Callable[[Turn], bool]] = [
+    opt_out,
+    opt_in,
+    help_,
+    safeguarding.check,
+    join,
+    stop_in_words,
+    conversation.answer_pending,
+    first_contact,
+    anything_else,
+]
+
+
+def run(turn: Turn) -> None:
+    for rule in RULES:
+        if rule(turn):
+            return
+
+
+def _has_consent(turn: Turn) -> bool:
+    return turn.has_consent_answer()
+
+
+def _is_member(turn: Turn) -> bool:
+    found = turn.session.scalar(
+        select(CourseMembership.id).where(CourseMembership.participant_id == turn.participant.id)
+    )
+    return found is not None
+
+
+def _ensure_membership(turn: Turn, course: Course) -> None:
+    exists = turn.session.scalar(
+        select(CourseMembership.id).where(
+            CourseMembership.course_id == course.id,
+            CourseMembership.participant_id == turn.participant.id,
+        )
+    )
+    if exists is None:
+        turn.session.add(CourseMembership(course_id=course.id, participant_id=turn.participant.id))
+
+
+def _acknowledge(turn: Turn, key: str) -> bool:
+    """Say `key` unless we acknowledged this person in the last day: one nudge, not a chatbot."""
+    since = utcnow() - ACK_EVERY
+    recent = turn.session.scalar(
+        select(Message.id).where(
+            Message.participant_id == turn.participant.id,
+            Message.direction == Direction.OUTBOUND,
+            Message.kind == "ack",
+            Message.created_at >= since,
+        )
+    )
+    if recent is None:
+        turn.say(key, kind="ack")
+    return True

@@ -1,0 +1,293 @@
+"""Settings: `config.toml` for what is not secret, the environment for what is.
+
+Every value is checked once, at start-up. A bad value raises `ConfigError`, which names the
+file, the key, what is wrong and an example of a right value, so that the command line can
+print one clear line instead of a traceback.
+
+Precedence, lowest first: built-in defaults, the config file, `VOICES_<SECTION>_<KEY>`
+environment variables, and the dedicated variables (`DATABASE_URL` and the secrets).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.settings_checks import (
+    check_bool,
+    check_database_url,
+    check_http_url,
+    check_language,
+    check_optional_text,
+    check_positive_int,
+    check_region,
+    check_sid,
+    check_text,
+    check_timezone,
+    check_window,
+)
+from bot.time_windows import TimeWindow
+
+DEFAULT_CONFIG_PATH = Path("config.toml")
+
+# Secrets never live in config.toml: these names are refused there and read from the environment.
+SECRET_ENV = {
+    "secret_key": "VOICES_SECRET_KEY",
+    "auth_token": "TWILIO_AUTH_TOKEN",
+    "bot_token": "TELEGRAM_BOT_TOKEN",
+    "webhook_secret": "TELEGRAM_WEBHOOK_SECRET",
+}
+
+
+class ConfigError(Exception):
+    """A setting that cannot be used. The message is written for the person running the service."""
+
+    def __init__(self, source: str, key: str, problem: str, example: str) -> None:
+        self.source, self.key, self.problem, self.example = source, key, problem, example
+        super().__init__(f"{source}: {key}: {problem}\n  Fix it like this: {example}")
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    public_url: str = "http://localhost:5000"
+    timezone: str = "Europe/London"
+    send_window: TimeWindow = field(default_factory=lambda: TimeWindow.parse("09:00-20:00"))
+    default_language: str = "en"
+    phone_region: str = "GB"
+    # Set behind a TLS-terminating reverse proxy: how many proxies to trust for X-Forwarded-*.
+    proxy_hops: int = 0
+    secure_cookies: bool = True
+    # How the service names itself, and how to reach a person, in the HELP reply.
+    service_name: str = "Many Voices"
+    help_contact: str = "ask your course tutor"
+    secret_key: str | None = None
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = "sqlite:///voices.db"
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    enabled: bool = False
+    account_sid: str | None = None
+    messaging_service_sid: str | None = None
+    from_number: str | None = None
+    whatsapp_from: str | None = None
+    api_base_url: str = "https://api.twilio.com"
+    auth_token: str | None = None
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    enabled: bool = False
+    api_base_url: str = "https://api.telegram.org/bot"
+    bot_username: str | None = None
+    bot_token: str | None = None
+    webhook_secret: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    source: str = "(defaults)"
+    app: AppSettings = field(default_factory=AppSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    twilio: TwilioSettings = field(default_factory=TwilioSettings)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+
+
+# Each key: (checker, example shown when the value is wrong). Checkers return the clean value
+# or raise ValueError with a short reason.
+SCHEMA: dict[str, dict[str, tuple[Any, str]]] = {
+    "app": {
+        "public_url": (check_http_url, 'public_url = "https://voices.example.org"'),
+        "timezone": (check_timezone, 'timezone = "Europe/London"'),
+        "send_window": (check_window, 'send_window = "09:00-20:00"  (or "always")'),
+        "default_language": (check_language, 'default_language = "en"'),
+        "phone_region": (check_region, 'phone_region = "GB"'),
+        "proxy_hops": (check_positive_int(0, 5), "proxy_hops = 1"),
+        "secure_cookies": (check_bool, "secure_cookies = true"),
+        "service_name": (check_text, 'service_name = "Recovery College Voices"'),
+        "help_contact": (check_text, 'help_contact = "call 01632 960 000 on weekdays"'),
+    },
+    "database": {
+        "url": (check_database_url, 'url = "postgresql://voices@localhost/voices"'),
+    },
+    "twilio": {
+        "enabled": (check_bool, "enabled = true"),
+        "account_sid": (check_sid("AC"), 'account_sid = "AC0123456789abcdef0123456789abcdef"'),
+        "messaging_service_sid": (
+            check_sid("MG"),
+            'messaging_service_sid = "MG0123456789abcdef0123456789abcdef"',
+        ),
+        "from_number": (check_optional_text, 'from_number = "+447700900123"'),
+        "whatsapp_from": (check_optional_text, 'whatsapp_from = "whatsapp:+447700900123"'),
+        "api_base_url": (check_http_url, 'api_base_url = "https://api.twilio.com"'),
+    },
+    "telegram": {
+        "enabled": (check_bool, "enabled = true"),
+        "api_base_url": (check_http_url, 'api_base_url = "https://api.telegram.org/bot"'),
+        "bot_username": (check_optional_text, 'bot_username = "ManyVoicesBot"'),
+    },
+}
+
+SECTION_TYPES = {
+    "app": AppSettings,
+    "database": DatabaseSettings,
+    "twilio": TwilioSettings,
+    "telegram": TelegramSettings,
+}
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Read, merge and check every setting. Raises ConfigError on the first bad one."""
+    env = os.environ if env is None else env
+    if path is None:
+        path = env.get("VOICES_CONFIG") or DEFAULT_CONFIG_PATH
+    path = Path(path)
+    raw = _read_file(path, explicit=path != DEFAULT_CONFIG_PATH)
+    source = str(path)
+    sections: dict[str, dict[str, Any]] = {}
+    for name, schema in SCHEMA.items():
+        values = _section_from_file(raw, name, source)
+        values.update(_section_from_env(env, name, schema))
+        sections[name] = _check_section(name, schema, values, source)
+    _apply_secrets(sections, env)
+    settings = Settings(
+        source=source,
+        **{name: SECTION_TYPES[name](**vals) for name, vals in sections.items()},
+    )
+    _check_channels(settings)
+    return settings
+
+
+def _read_file(path: Path, explicit: bool) -> dict[str, Any]:
+    if not path.exists():
+        if explicit:
+            raise ConfigError(
+                str(path),
+                "(file)",
+                "the file does not exist",
+                "point VOICES_CONFIG at an existing file, or run `voices init`",
+            )
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            str(path),
+            "(syntax)",
+            f"this is not valid TOML ({exc})",
+            'put text in double quotes, like timezone = "Europe/London"',
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(
+            str(path), "(file)", "the file is not UTF-8 text", "save the file as UTF-8"
+        ) from None
+
+
+def _section_from_file(raw: dict[str, Any], name: str, source: str) -> dict[str, Any]:
+    section = raw.get(name, {})
+    if not isinstance(section, dict):
+        raise ConfigError(source, name, "this should be a [section]", f"[{name}]")
+    unknown = set(section) - set(SCHEMA[name]) - set(SECRET_ENV)
+    if unknown:
+        key = sorted(unknown)[0]
+        known = ", ".join(SCHEMA[name])
+        raise ConfigError(
+            source,
+            f"[{name}] {key}",
+            "this setting is not known",
+            f"use one of: {known}",
+        )
+    for secret, env_name in SECRET_ENV.items():
+        if secret in section:
+            raise ConfigError(
+                source,
+                f"[{name}] {secret}",
+                "secrets must not be written in the config file",
+                f"delete the line and set the environment variable {env_name} instead",
+            )
+    return dict(section)
+
+
+def _section_from_env(env: Mapping[str, str], name: str, schema: dict) -> dict[str, Any]:
+    prefix = f"VOICES_{name.upper()}_"
+    return {key: env[prefix + key.upper()] for key in schema if prefix + key.upper() in env}
+
+
+def _check_section(name: str, schema: dict, values: dict[str, Any], source: str) -> dict:
+    clean: dict[str, Any] = {}
+    for key, value in values.items():
+        checker, example = schema[key]
+        try:
+            clean[key] = checker(value)
+        except ValueError as exc:
+            raise ConfigError(source, f"[{name}] {key}", str(exc), example) from None
+    return clean
+
+
+def _apply_secrets(sections: dict[str, dict[str, Any]], env: Mapping[str, str]) -> None:
+    def secret(name: str) -> str | None:
+        return env.get(name) or None
+
+    sections["app"]["secret_key"] = secret("VOICES_SECRET_KEY")
+    sections["twilio"]["auth_token"] = secret("TWILIO_AUTH_TOKEN")
+    sections["telegram"]["bot_token"] = secret("TELEGRAM_BOT_TOKEN")
+    sections["telegram"]["webhook_secret"] = secret("TELEGRAM_WEBHOOK_SECRET")
+    if env.get("DATABASE_URL"):
+        try:
+            sections["database"]["url"] = check_database_url(env["DATABASE_URL"])
+        except ValueError as exc:
+            raise ConfigError(
+                "environment",
+                "DATABASE_URL",
+                str(exc),
+                "DATABASE_URL=postgresql://voices@localhost/voices",
+            ) from None
+
+
+def _check_channels(settings: Settings) -> None:
+    """A channel switched on must have what it needs to work, or start-up stops now."""
+    src, tw, tg = settings.source, settings.twilio, settings.telegram
+    if tw.enabled:
+        if not tw.account_sid:
+            raise ConfigError(
+                src,
+                "[twilio] account_sid",
+                "Twilio is enabled but has no account SID",
+                'account_sid = "AC0123456789abcdef0123456789abcdef"',
+            )
+        if not (tw.messaging_service_sid or tw.from_number or tw.whatsapp_from):
+            raise ConfigError(
+                src,
+                "[twilio] messaging_service_sid",
+                "Twilio is enabled but has nothing to send from",
+                'messaging_service_sid = "MG…", or from_number = "+447700900123"',
+            )
+        if not tw.auth_token:
+            raise ConfigError(
+                "environment",
+                "TWILIO_AUTH_TOKEN",
+                "Twilio is enabled but its secret is not set",
+                "export TWILIO_AUTH_TOKEN=… (from the Twilio console), or set enabled = false",
+            )
+    if tg.enabled:
+        for env_name, value in (
+            ("TELEGRAM_BOT_TOKEN", tg.bot_token),
+            ("TELEGRAM_WEBHOOK_SECRET", tg.webhook_secret),
+        ):
+            if not value:
+                raise ConfigError(
+                    "environment",
+                    env_name,
+                    "Telegram is enabled but this secret is not set",
+                    f"export {env_name}=…, or set [telegram] enabled = false",
+                )

@@ -1,0 +1,1 @@
+"""Easy-read copy, survey definitions and safeguarding phrases, kept as data."""

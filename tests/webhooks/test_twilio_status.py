@@ -1,0 +1,101 @@
+"""POST /webhooks/twilio/status: de-duplicated, never backwards, opt-outs and failures acted on."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.models import (
+    Address,
+    AddressStatus,
+    Direction,
+    Flag,
+    FlagKind,
+    Message,
+    MessageStatus,
+    StatusEvent,
+)
+from tests.factories import create_message
+from tests.webhooks.conftest import ACCOUNT_SID, new_sid, post_twilio
+
+PATH = "/webhooks/twilio/status"
+
+
+def status_form(sid: str, status: str, error_code: str = "") -> dict:
+    form = {
+        "SmsSid": sid,
+        "SmsStatus": status,
+        "MessageStatus": status,
+        "To": "+447700900123",
+        "MessagingServiceSid": "MG0123456789abcdef0123456789abcdef",
+        "MessageSid": sid,
+        "AccountSid": ACCOUNT_SID,
+        "From": "+447700900000",
+        "ApiVersion": "2010-04-01",
+    }
+    if error_code:
+        form["ErrorCode"] = error_code
+    return form
+
+
+def sent_message(session, status=MessageStatus.SENT):
+    sid = new_sid()
+    message = create_message(
+        session, direction=Direction.OUTBOUND, status=status, provider_id=sid, body="Reminder"
+    )
+    session.commit()
+    return message, sid
+
+
+def reload(session, message):
+    session.expire_all()
+    return session.get(Message, message.id)
+
+
+def test_a_delivered_callback_moves_a_sent_message_on(client, session):
+    message, sid = sent_message(session)
+    assert post_twilio(client, PATH, status_form(sid, "delivered")).status_code == 200
+    assert reload(session, message).status is MessageStatus.DELIVERED
+
+
+def test_a_late_sent_never_overwrites_delivered(client, session):
+    message, sid = sent_message(session)
+    post_twilio(client, PATH, status_form(sid, "delivered"))
+    post_twilio(client, PATH, status_form(sid, "sent"))
+    assert reload(session, message).status is MessageStatus.DELIVERED
+
+
+def test_a_replayed_callback_is_stored_once(client, session):
+    _, sid = sent_message(session)
+    for _ in range(3):
+        assert post_twilio(client, PATH, status_form(sid, "delivered")).status_code == 200
+    assert session.scalar(select(func.count()).select_from(StatusEvent)) == 1
+
+
+def test_error_21610_stops_the_address(client, session):
+    message, sid = sent_message(session)
+    post_twilio(client, PATH, status_form(sid, "undelivered", "21610"))
+    loaded = reload(session, message)
+    assert session.get(Address, loaded.address_id).status is AddressStatus.STOPPED
+    assert loaded.error_code == "21610"
+
+
+def test_an_undeliverable_code_raises_a_delivery_failure_flag_with_the_reason(client, session):
+    message, sid = sent_message(session)
+    post_twilio(client, PATH, status_form(sid, "undelivered", "30003"))
+    flag = session.scalar(select(Flag))
+    assert flag.kind is FlagKind.DELIVERY_FAILURE
+    assert flag.message_id == message.id
+    assert reload(session, message).error_text == "the phone is switched off or unreachable"
+
+
+def test_a_forged_status_callback_gets_403_and_changes_nothing(client, session):
+    message, sid = sent_message(session)
+    response = post_twilio(client, PATH, status_form(sid, "delivered"), signature="forged")
+    assert response.status_code == 403
+    assert reload(session, message).status is MessageStatus.SENT
+    assert session.scalar(select(func.count()).select_from(StatusEvent)) == 0
+
+
+def test_a_callback_for_an_unknown_message_is_accepted_quietly(client, session):
+    response = post_twilio(client, PATH, status_form(new_sid(), "delivered"))
+    assert response.status_code == 200

@@ -1,0 +1,41 @@
+"""The web process: `create_app(settings=None)` builds the Flask application."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from bot.db import make_engine, make_session_factory
+from bot.settings import Settings, load_settings
+from webhooks import errors, health, telegram, twilio
+
+# Provider payloads are small: Twilio's largest form is a few KiB, Telegram updates likewise.
+MAX_REQUEST_BYTES = 64 * 1024
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config.update(
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        # Without a configured key, logins last only as long as this process: fine for a demo.
+        SECRET_KEY=settings.app.secret_key or secrets.token_hex(32),
+        SESSION_COOKIE_SECURE=settings.app.secure_cookies,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    if settings.app.proxy_hops:
+        hops = settings.app.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+    engine = make_engine(settings.database.url)
+    app.extensions["voices"] = {
+        "settings": settings,
+        "engine": engine,
+        "sessions": make_session_factory(engine),
+    }
+    errors.register(app)
+    for blueprint in (health.blueprint, twilio.blueprint, telegram.blueprint):
+        app.register_blueprint(blueprint)
+    return app
