@@ -57,6 +57,17 @@ def start(session: Session, participant: Participant) -> Reply:
     )
 
 
+def invite(session: Session, participant: Participant, service: str) -> list[Reply]:
+    """What someone added by staff hears first: who we are, then the first consent question.
+
+    They never asked to hear from us, so nothing else may reach them before they answer."""
+    hello = Reply(
+        copy.text("consent.added_by_staff", participant.language, service=service),
+        kind="consent",
+    )
+    return [hello, start(session, participant)]
+
+
 def _record(turn: Turn, purpose: ConsentPurpose, granted: bool) -> None:
     version = copy.text("consent.version", turn.participant.language)
     turn.session.add(

@@ -17,6 +17,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot import consent, conversation, keywords, safeguarding
+from bot.enrolment import join_course
 from bot.events import Reply
 from bot.flags import raise_flag
 from bot.models import (
@@ -85,7 +86,8 @@ def join(turn: Turn) -> bool:
     if course is None:
         turn.say("join.unknown_code", code=code)
         return True
-    _ensure_membership(turn, course)
+    # Joining books them on the course's sessions still to come, as a staff import would.
+    join_course(turn.session, turn.participant.id, course.id, utcnow())
     set_status(turn.participant, ParticipantStatus.ACTIVE)
     turn.say("join.joined", course=course.title)
     if not _has_consent(turn):
@@ -152,17 +154,6 @@ def _is_member(turn: Turn) -> bool:
         select(CourseMembership.id).where(CourseMembership.participant_id == turn.participant.id)
     )
     return found is not None
-
-
-def _ensure_membership(turn: Turn, course: Course) -> None:
-    exists = turn.session.scalar(
-        select(CourseMembership.id).where(
-            CourseMembership.course_id == course.id,
-            CourseMembership.participant_id == turn.participant.id,
-        )
-    )
-    if exists is None:
-        turn.session.add(CourseMembership(course_id=course.id, participant_id=turn.participant.id))
 
 
 def _acknowledge(turn: Turn, key: str) -> bool:

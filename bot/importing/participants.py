@@ -16,9 +16,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import consent
 from bot.addresses import AddressError, normalise_address, parse_channel
 from bot.audit import record
-from bot.importing.enrolment import join_course
+from bot.enrolment import join_course
 from bot.importing.rows import (
     BadRow,
     Checked,
@@ -30,6 +31,7 @@ from bot.importing.rows import (
     RowError,
 )
 from bot.models import Address, Channel, Course, Participant, utcnow
+from bot.outbox import queue
 from bot.pseudonyms import new_pseudonym
 from bot.settings import AppSettings
 
@@ -202,9 +204,12 @@ def _create(session: Session, row: ParticipantRow, app: AppSettings) -> Particip
         language=row.language or app.default_language,
         easy_read=bool(row.easy_read),
     )
-    session.add(participant)
-    session.add(Address(participant=participant, channel=row.channel, value=row.address))
+    address = Address(participant=participant, channel=row.channel, value=row.address)
+    session.add_all([participant, address])
     session.flush()
+    # Staff added them, so the consent question comes before any reminder or survey.
+    for index, reply in enumerate(consent.invite(session, participant, app.service_name)):
+        queue(session, address, reply, send_key=f"invite:{participant.id}:{index}")
     return participant
 
 

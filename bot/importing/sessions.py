@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.audit import record
-from bot.importing.enrolment import book_members
+from bot.enrolment import book_members
 from bot.importing.local_times import LocalTimeError, local_to_utc
 from bot.importing.rows import (
     BadRow,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.events import InboundMessage
 from bot.inbox import receive
@@ -17,15 +17,17 @@ from bot.models import (
     ConsentPurpose,
     ConversationState,
     Direction,
+    Enrolment,
     Flag,
     FlagKind,
     Message,
     MessageStatus,
     Participant,
     ParticipantStatus,
+    utcnow,
 )
 from bot.participants import find_address
-from tests.factories import create_course
+from tests.factories import create_course, create_course_session
 
 PHONE = "+447700900555"
 _ids = itertools.count(1)
@@ -131,6 +133,21 @@ def test_join_with_a_code_joins_the_course_then_asks_about_reminders(session, co
         "Thank you. You are now in the group Art for wellbeing.",
         "Can we send you reminders about your sessions? Reply YES or NO.",
     ]
+
+
+def test_joining_books_the_person_on_the_course_sessions_still_to_come(session, course):
+    past = create_course_session(session, course, starts_at=utcnow() - timedelta(days=1))
+    soon = create_course_session(session, course, starts_at=utcnow() + timedelta(days=1))
+    later = create_course_session(session, course, starts_at=utcnow() + timedelta(days=8))
+    session.commit()
+    say(session, "JOIN ART1")
+    booked = session.scalars(
+        select(Enrolment.session_id).where(Enrolment.participant_id == participant(session).id)
+    ).all()
+    assert sorted(booked) == sorted([soon.id, later.id])
+    assert past.id not in booked
+    say(session, "JOIN ART1")  # joining twice books nothing twice
+    assert session.scalar(select(func.count()).select_from(Enrolment)) == 2
 
 
 def test_an_unknown_join_code_is_answered_kindly(session, course):

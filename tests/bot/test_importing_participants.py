@@ -14,9 +14,13 @@ from bot.models import (
     Address,
     AuditEvent,
     Channel,
+    ConversationState,
     CourseMembership,
     Enrolment,
+    Message,
+    MessageStatus,
     Participant,
+    PendingQuestion,
     SessionStatus,
     utcnow,
 )
@@ -59,6 +63,35 @@ def test_a_new_participant_gets_a_pseudonym_a_normalised_address_and_the_default
     assert person.language == settings.app.default_language == "en"
     assert person.easy_read is False
     assert person.display_name is None
+
+
+def test_someone_added_by_staff_is_asked_for_consent_before_anything_else(
+    session, settings, tmp_path
+):
+    run_import(session, settings, tmp_path, f"channel,address\nsms,{ANN}\n")
+    person = session.scalar(select(Participant))
+    queued = session.scalars(
+        select(Message).where(Message.participant_id == person.id).order_by(Message.id)
+    ).all()
+    assert [(m.kind, m.status, m.body) for m in queued] == [
+        (
+            "consent",
+            MessageStatus.QUEUED,
+            "Hello. This is Many Voices. A member of staff added you to our list.",
+        ),
+        (
+            "consent",
+            MessageStatus.QUEUED,
+            "Can we send you reminders about your sessions? Reply YES or NO.",
+        ),
+    ]
+    state = session.scalar(
+        select(ConversationState).where(ConversationState.participant_id == person.id)
+    )
+    assert state.pending is PendingQuestion.CONSENT_REMINDERS
+    # Importing them again, or anyone already known, asks nothing a second time.
+    run_import(session, settings, tmp_path, f"channel,address,name\nsms,{ANN},Ann\n")
+    assert count(session, Message) == 2
 
 
 def test_the_header_ignores_case_and_the_columns_may_come_in_any_order(session, settings, tmp_path):

@@ -1,4 +1,4 @@
-"""Course membership and bookings, shared by both imports.
+"""Course membership and bookings, shared by the imports and by JOIN.
 
 A member of a course is booked on each of its sessions still to come. Both directions are
 needed: a new member is booked on the sessions already planned, and a new session books the
