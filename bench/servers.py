@@ -106,5 +106,10 @@ def bare_flask(port: int, workers: int) -> list[str]:
         f"127.0.0.1:{port}",
         "--workers",
         str(workers),
+        # The same worker model as webhooks/production.py, so only the app differs.
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "4",
         "bench.bare_app:app",
     ]

@@ -24,6 +24,7 @@ from bot.settings_checks import (
     check_language,
     check_optional_text,
     check_positive_int,
+    check_positive_number,
     check_region,
     check_sid,
     check_text,
@@ -79,6 +80,8 @@ class TwilioSettings:
     messaging_service_sid: str | None = None
     from_number: str | None = None
     whatsapp_from: str | None = None
+    # An approved WhatsApp template (ContentSid, HX…) that reopens the 24-hour window.
+    whatsapp_template_sid: str | None = None
     api_base_url: str = "https://api.twilio.com"
     auth_token: str | None = None
 
@@ -93,12 +96,33 @@ class TelegramSettings:
 
 
 @dataclass(frozen=True)
+class SendingSettings:
+    # Messages a second, across everyone. Defaults sit inside the providers' published limits:
+    # Twilio queues beyond its per-sender rate, and Telegram allows about 30 a second overall.
+    sms_per_second: float = 10.0
+    whatsapp_per_second: float = 10.0
+    telegram_per_second: float = 25.0
+    # Telegram asks bots not to send more than one message a second to the same chat.
+    telegram_per_chat_per_second: float = 1.0
+    # Transient failures are retried with growing waits, this many attempts in all.
+    max_attempts: int = 6
+    # A message still "sending" this long after it was claimed is marked unknown, not resent.
+    stuck_after_seconds: int = 600
+    # Outside the WhatsApp window with no template: send by SMS if the person has an SMS address.
+    whatsapp_fallback_to_sms: bool = True
+    # For the cost estimate staff see before sending, in pence a segment (UK rate, roughly).
+    sms_pence_per_segment: float = 4.0
+    whatsapp_pence_per_message: float = 3.0
+
+
+@dataclass(frozen=True)
 class Settings:
     source: str = "(defaults)"
     app: AppSettings = field(default_factory=AppSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    sending: SendingSettings = field(default_factory=SendingSettings)
 
 
 # Each key: (checker, example shown when the value is wrong). Checkers return the clean value
@@ -127,12 +151,33 @@ SCHEMA: dict[str, dict[str, tuple[Any, str]]] = {
         ),
         "from_number": (check_optional_text, 'from_number = "+447700900123"'),
         "whatsapp_from": (check_optional_text, 'whatsapp_from = "whatsapp:+447700900123"'),
+        "whatsapp_template_sid": (
+            check_sid("HX"),
+            'whatsapp_template_sid = "HX0123456789abcdef0123456789abcdef"',
+        ),
         "api_base_url": (check_http_url, 'api_base_url = "https://api.twilio.com"'),
     },
     "telegram": {
         "enabled": (check_bool, "enabled = true"),
         "api_base_url": (check_http_url, 'api_base_url = "https://api.telegram.org/bot"'),
         "bot_username": (check_optional_text, 'bot_username = "ManyVoicesBot"'),
+    },
+    "sending": {
+        "sms_per_second": (check_positive_number(0.1, 100), "sms_per_second = 10"),
+        "whatsapp_per_second": (check_positive_number(0.1, 80), "whatsapp_per_second = 10"),
+        "telegram_per_second": (check_positive_number(0.1, 30), "telegram_per_second = 25"),
+        "telegram_per_chat_per_second": (
+            check_positive_number(0.05, 1),
+            "telegram_per_chat_per_second = 1",
+        ),
+        "max_attempts": (check_positive_int(1, 20), "max_attempts = 6"),
+        "stuck_after_seconds": (check_positive_int(60, 86400), "stuck_after_seconds = 600"),
+        "whatsapp_fallback_to_sms": (check_bool, "whatsapp_fallback_to_sms = true"),
+        "sms_pence_per_segment": (check_positive_number(0, 100), "sms_pence_per_segment = 4"),
+        "whatsapp_pence_per_message": (
+            check_positive_number(0, 100),
+            "whatsapp_pence_per_message = 3",
+        ),
     },
 }
 
@@ -141,6 +186,7 @@ SECTION_TYPES = {
     "database": DatabaseSettings,
     "twilio": TwilioSettings,
     "telegram": TelegramSettings,
+    "sending": SendingSettings,
 }
 
 

@@ -56,6 +56,21 @@ def check_positive_int(low: int, high: int) -> Callable[[Any], int]:
     return check
 
 
+def check_positive_number(low: float, high: float) -> Callable[[Any], float]:
+    def check(value: Any) -> float:
+        if isinstance(value, bool):
+            raise ValueError(f"{value!r} is not a number")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{value!r} is not a number") from None
+        if not low <= number <= high:
+            raise ValueError(f"{number:g} is outside {low:g} to {high:g}")
+        return number
+
+    return check
+
+
 def check_http_url(value: Any) -> str:
     text = _text(value).strip()
     parts = urlsplit(text)
