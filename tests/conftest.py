@@ -126,3 +126,12 @@ def telegram_emulator():
     emulator = TelegramEmulator()
     yield emulator
     emulator.stop()
+
+
+@pytest.fixture(scope="session")
+def twilio_prism():
+    from tests.peers.stand_ins import Prism
+
+    prism = Prism()
+    yield prism
+    prism.stop()

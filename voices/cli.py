@@ -31,6 +31,8 @@ def cli(config: str | None) -> None:
     )
     # Alembic narrates every step at INFO; operators need only its warnings.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # httpx logs each request URL at INFO, and a Telegram Bot API URL contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 @cli.command()

@@ -56,6 +56,12 @@ class PermanentFailure(SendFailure):
         self.stop_address = stop_address
 
 
+class OutcomeUnknown(SendFailure):
+    """The request may have reached the provider, but no answer came back (a read timeout).
+
+    Trying again could send the message twice, so it is never retried: at most once."""
+
+
 class WindowClosed(SendFailure):
     """WhatsApp refused free text outside the 24-hour window (Twilio error 63016)."""
 

@@ -78,3 +78,29 @@ class TelegramEmulator:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+
+
+class Prism:
+    """Prism serving Twilio's own OpenAPI spec: it checks each request against the contract and
+    answers 201 with the spec's example, or 422 when the request breaks it."""
+
+    def __init__(self) -> None:
+        spec = SHARED_PEERS / "twilio_api_v2010.json"
+        need(spec, "Twilio's OpenAPI spec")
+        prism = NODE_MODULES / ".bin" / "prism"
+        need(prism, "Prism (npm ci --prefix tests/peers)")
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [str(prism), "mock", "-h", "127.0.0.1", "-p", str(self.port), str(spec)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port, self.process)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)

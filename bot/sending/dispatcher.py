@@ -1,0 +1,164 @@
+"""The outbox dispatcher: claim due rows, call the provider outside any transaction, record.
+
+At most once. A message is marked `sending` and committed before the provider is called. If
+the worker dies during the call, the row stays `sending` until the sweeper marks it `unknown`
+for staff to check; it is never resent blindly, because the provider may already have taken
+it. The same goes for a call that timed out after the request left us (OutcomeUnknown).
+Only failures that prove the provider did not take the message are retried."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db import transaction
+from bot.delivery_status import flag_failure, stop_address
+from bot.flags import raise_flag
+from bot.models import FlagKind, Message, MessageStatus, utcnow
+from bot.sending.claiming import WINDOW_CLOSED, Claimed, claim_due
+from bot.sending.envelope import (
+    Adapter,
+    OutcomeUnknown,
+    PermanentFailure,
+    SendFailure,
+    TransientFailure,
+    WindowClosed,
+)
+from bot.sending.pacing import Pacer
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_RETRY = timedelta(hours=1)
+
+
+@dataclass
+class PassReport:
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    unknown: int = 0
+    deferred: int = 0
+    held: int = 0
+    expired: int = 0
+    cancelled: int = 0
+
+    @property
+    def decided(self) -> int:
+        return self.claimed + self.deferred + self.held + self.expired + self.cancelled
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        settings: Settings,
+        adapters: Mapping,
+        *,
+        pacer: Pacer | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.sessions, self.settings, self.adapters = sessions, settings, adapters
+        self.pacer = pacer or Pacer(settings.sending)
+        self.clock = clock
+
+    def run_once(self, limit: int = 200) -> PassReport:
+        """One pass: decide up to `limit` due rows, then send the claimed ones, paced."""
+        with transaction(self.sessions) as session:
+            claim = claim_due(session, self.settings, self.adapters.keys(), self.clock(), limit)
+        report = PassReport(
+            claimed=len(claim.claimed),
+            deferred=claim.deferred,
+            held=claim.held,
+            expired=claim.expired,
+            cancelled=claim.cancelled,
+        )
+        for item in claim.claimed:
+            self.pacer.wait(item.envelope.channel, item.envelope.to)
+            self._send(item, report)
+        return report
+
+    def _send(self, item: Claimed, report: PassReport) -> None:
+        adapter: Adapter = self.adapters[item.envelope.channel]
+        try:
+            provider_id = adapter.send(item.envelope)
+        except SendFailure as failure:
+            self._record_failure(item, failure, report)
+        except Exception as exc:  # an adapter bug: we cannot know whether it went
+            log.exception("adapter raised %s for message %s", type(exc).__name__, item.message_id)
+            self._record_failure(item, OutcomeUnknown(f"unexpected {type(exc).__name__}"), report)
+        else:
+            with transaction(self.sessions) as session:
+                message = session.get(Message, item.message_id)
+                message.provider_id = provider_id
+                # A fast delivery callback may have moved it on already; never move it back.
+                if message.status in (MessageStatus.SENDING, MessageStatus.UNKNOWN):
+                    message.status, message.status_changed_at = MessageStatus.SENT, self.clock()
+                    message.error_code = message.error_text = None
+            report.sent += 1
+
+    def _record_failure(self, item: Claimed, failure: SendFailure, report: PassReport) -> None:
+        now = self.clock()
+        log.warning(
+            "send failed for message %s: %s (%s)",
+            item.message_id,
+            type(failure).__name__,
+            failure.code,
+        )
+        with transaction(self.sessions) as session:
+            message = session.get(Message, item.message_id)
+            message.error_code, message.error_text = failure.code, failure.reason[:300]
+            message.status_changed_at = now
+            if isinstance(failure, WindowClosed):
+                # Decide again at once: the claim step now takes the closed-window road.
+                message.status, message.next_attempt_at = MessageStatus.QUEUED, now
+                message.error_code = WINDOW_CLOSED
+                report.retrying += 1
+            elif isinstance(failure, TransientFailure):
+                self._retry_or_give_up(session, message, failure, now, report)
+            elif isinstance(failure, OutcomeUnknown):
+                message.status = MessageStatus.UNKNOWN
+                _flag_unknown(session, message)
+                report.unknown += 1
+            else:
+                message.status = MessageStatus.FAILED
+                if isinstance(failure, PermanentFailure) and failure.stop_address:
+                    stop_address(session, message.address_id)
+                flag_failure(session, message)
+                report.failed += 1
+
+    def _retry_or_give_up(
+        self,
+        session: Session,
+        message: Message,
+        failure: TransientFailure,
+        now: datetime,
+        report: PassReport,
+    ) -> None:
+        if message.attempts >= self.settings.sending.max_attempts:
+            message.status = MessageStatus.FAILED
+            message.error_text = f"gave up after {message.attempts} tries: {failure.reason}"[:300]
+            flag_failure(session, message)
+            report.failed += 1
+            return
+        wait = min(FIRST_RETRY * 2 ** (message.attempts - 1), LONGEST_RETRY)
+        if failure.retry_after is not None:
+            wait = max(wait, timedelta(seconds=failure.retry_after))
+        message.status, message.next_attempt_at = MessageStatus.QUEUED, now + wait
+        report.retrying += 1
+
+
+def _flag_unknown(session: Session, message: Message) -> None:
+    raise_flag(
+        session,
+        FlagKind.UNKNOWN_DELIVERY,
+        participant_id=message.participant_id,
+        message_id=message.id,
+        once=False,
+    )
