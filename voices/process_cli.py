@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import click
 
 from voices.runtime import runtime_from_context
@@ -40,12 +42,40 @@ def serve(ctx: click.Context, host: str, port: int, production: bool, workers: i
 
 
 @click.command()
-def worker() -> None:
-    """Run the worker that sends messages and reminders (not built yet)."""
-    raise click.ClickException(
-        "the worker is not built yet. It arrives with the capability "
-        "'Deliver every message once' (issue 4). Nothing is sent until then."
-    )
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Run every job once and exit (for cron-style hosting). Exits at once if another "
+    "worker is running.",
+)
+@click.pass_context
+def worker(ctx: click.Context, once: bool) -> None:
+    """Run the worker: send the outbox, fire due reminders, tidy stuck sends."""
+    from bot.sending.adapters import build_adapters
+    from scheduler.worker import Jobs, build_scheduler
+    from scheduler.worker_lock import LockUnavailable, worker_lock
+
+    runtime = runtime_from_context(ctx)
+    adapters = build_adapters(runtime.settings)
+    jobs = Jobs.build(runtime.sessions, runtime.settings, adapters)
+    try:
+        with worker_lock(runtime.engine, wait=not once):
+            if once:
+                jobs.run_all_once()
+                return
+            scheduler = build_scheduler(jobs)
+            # SIGTERM (systemd, docker stop) ends the loop; a send under way still finishes
+            # and is recorded, because the job thread is waited for before the process exits.
+            signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+            click.echo("The worker is running. Press Ctrl+C to stop.")
+            scheduler.start()
+    except LockUnavailable:
+        click.echo("Another worker is running, so this one has nothing to do.", err=True)
+    finally:
+        for adapter in set(adapters.values()):
+            close = getattr(adapter, "close", None)
+            if close:
+                close()
 
 
 def register(cli: click.Group) -> None:

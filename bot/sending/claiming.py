@@ -56,6 +56,10 @@ class Claim:
     expired: int = 0
     cancelled: int = 0
 
+    @property
+    def decided(self) -> int:
+        return len(self.claimed) + self.deferred + self.held + self.expired + self.cancelled
+
 
 def claim_due(
     session: Session,

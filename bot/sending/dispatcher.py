@@ -29,12 +29,13 @@ from bot.sending.envelope import (
     WindowClosed,
 )
 from bot.sending.pacing import Pacer
-from bot.settings import Settings
+from bot.settings import SendingSettings, Settings
 
 log = logging.getLogger(__name__)
 
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
+BATCH_SECONDS = 0.5
 
 
 @dataclass
@@ -54,6 +55,12 @@ class PassReport:
         return self.claimed + self.deferred + self.held + self.expired + self.cancelled
 
 
+def batch_size_for(sending: SendingSettings) -> int:
+    """About half a second of sending at the slowest channel's rate, from 1 to 100 rows."""
+    slowest = min(sending.sms_per_second, sending.whatsapp_per_second, sending.telegram_per_second)
+    return max(1, min(100, int(slowest * BATCH_SECONDS)))
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -63,25 +70,33 @@ class Dispatcher:
         *,
         pacer: Pacer | None = None,
         clock: Callable[[], datetime] = utcnow,
+        batch_size: int | None = None,
     ) -> None:
         self.sessions, self.settings, self.adapters = sessions, settings, adapters
         self.pacer = pacer or Pacer(settings.sending)
         self.clock = clock
+        self.batch_size = batch_size or batch_size_for(settings.sending)
 
     def run_once(self, limit: int = 200) -> PassReport:
-        """One pass: decide up to `limit` due rows, then send the claimed ones, paced."""
-        with transaction(self.sessions) as session:
-            claim = claim_due(session, self.settings, self.adapters.keys(), self.clock(), limit)
-        report = PassReport(
-            claimed=len(claim.claimed),
-            deferred=claim.deferred,
-            held=claim.held,
-            expired=claim.expired,
-            cancelled=claim.cancelled,
-        )
-        for item in claim.claimed:
-            self.pacer.wait(item.envelope.channel, item.envelope.to)
-            self._send(item, report)
+        """One pass: decide up to `limit` due rows, a small batch at a time, sending each batch.
+
+        Small batches bound what a crash can leave behind: only the rows of the batch in hand
+        are `sending`, so at most about half a second of sends can end up `unknown`."""
+        report = PassReport()
+        while report.decided < limit:
+            size = min(self.batch_size, limit - report.decided)
+            with transaction(self.sessions) as session:
+                claim = claim_due(session, self.settings, self.adapters.keys(), self.clock(), size)
+            report.claimed += len(claim.claimed)
+            report.deferred += claim.deferred
+            report.held += claim.held
+            report.expired += claim.expired
+            report.cancelled += claim.cancelled
+            for item in claim.claimed:
+                self.pacer.wait(item.envelope.channel, item.envelope.to)
+                self._send(item, report)
+            if claim.decided < size:
+                break  # nothing more is due
         return report
 
     def _send(self, item: Claimed, report: PassReport) -> None:

@@ -16,7 +16,7 @@ from bot.models import AuditEvent, StaffRole, StaffUser
 from bot.staff import password_matches
 from voices.cli import cli
 
-EVERY_COMMAND = ["db", "export", "import", "init", "serve", "staff", "telegram", "worker"]
+EVERY_COMMAND = ["db", "export", "import", "init", "send", "serve", "staff", "telegram", "worker"]
 
 
 def write_config(tmp_path: Path, database_url: str) -> Path:
@@ -145,10 +145,3 @@ def test_staff_add_refuses_a_short_password_and_a_second_account_for_one_email(m
     second = run("--config", str(migrated_config), "staff", "add", "B@example.org", input="q" * 12)
     assert second.exit_code == 1
     assert "already exists" in second.output
-
-
-def test_the_worker_says_plainly_that_it_is_not_built_yet(migrated_config):
-    result = run("--config", str(migrated_config), "worker")
-    assert result.exit_code == 1
-    assert "not built yet" in result.output
-    assert "issue 4" in result.output

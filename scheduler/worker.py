@@ -1,0 +1,102 @@
+"""The worker: one APScheduler BlockingScheduler with a few fixed interval jobs.
+
+    dispatch-outbox   every 2 s   claim due messages and send them, paced
+    fire-due          every 30 s  reminders and survey steps that have fallen due
+    sweep-outbox      every 60 s  stuck sends become unknown; held messages go when they can
+
+Every job has coalesce=True (a backlog of missed runs collapses into one), max_instances=1
+(a slow pass is never overlapped by the next) and a misfire grace time: a run more than that
+late is skipped, since the next one will do the same work. One thread runs the jobs, so they
+never overlap one another either: the outbox has one writer inside this process."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db import transaction
+from bot.models import Channel, utcnow
+from bot.sending.dispatcher import Dispatcher
+from bot.sending.envelope import Adapter
+from bot.sending.sweeper import sweep
+from bot.settings import Settings
+from scheduler.due import fire_due
+
+log = logging.getLogger(__name__)
+
+# A pass is sized so the slowest channel finishes it in about this long, so rows never sit
+# in `sending` anywhere near the stuck timeout while they wait their turn.
+PASS_SECONDS = 30
+LARGEST_PASS = 500
+
+
+@dataclass
+class Jobs:
+    sessions: sessionmaker[Session]
+    settings: Settings
+    adapters: dict[Channel, Adapter]
+    dispatcher: Dispatcher
+
+    @classmethod
+    def build(cls, sessions, settings, adapters, **dispatcher_options) -> Jobs:
+        dispatcher = Dispatcher(sessions, settings, adapters, **dispatcher_options)
+        return cls(sessions, settings, adapters, dispatcher)
+
+    def pass_size(self) -> int:
+        sending = self.settings.sending
+        slowest = min(
+            sending.sms_per_second, sending.whatsapp_per_second, sending.telegram_per_second
+        )
+        return max(1, min(LARGEST_PASS, int(slowest * PASS_SECONDS)))
+
+    def dispatch_outbox(self) -> None:
+        report = self.dispatcher.run_once(self.pass_size())
+        if report.decided:
+            log.info("dispatch: %s", report)
+
+    def fire_due(self) -> None:
+        with transaction(self.sessions) as session:
+            queued = fire_due(session, self.settings, utcnow())
+        if queued:
+            log.info("fire-due: %d messages queued", queued)
+
+    def sweep_outbox(self) -> None:
+        with transaction(self.sessions) as session:
+            report = sweep(session, self.settings, self.adapters.keys(), utcnow())
+        if report.unknown or report.released or report.expired:
+            log.info("sweep: %s", report)
+
+    def run_all_once(self) -> None:
+        """For `voices worker --once`: sweep first, so a crash's leftovers are settled."""
+        self.sweep_outbox()
+        self.fire_due()
+        self.dispatch_outbox()
+
+
+# (job id, method, seconds between runs, misfire grace seconds)
+SCHEDULE = [
+    ("dispatch-outbox", "dispatch_outbox", 2, 10),
+    ("fire-due", "fire_due", 30, 60),
+    ("sweep-outbox", "sweep_outbox", 60, 120),
+]
+
+
+def build_scheduler(jobs: Jobs) -> BlockingScheduler:
+    scheduler = BlockingScheduler(timezone="UTC", executors={"default": ThreadPoolExecutor(1)})
+    for job_id, method, seconds, grace in SCHEDULE:
+        scheduler.add_job(
+            getattr(jobs, method),
+            "interval",
+            seconds=seconds,
+            id=job_id,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=grace,
+            next_run_time=utcnow(),  # start at once, not one interval after start-up
+        )
+    return scheduler
