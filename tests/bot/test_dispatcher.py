@@ -114,6 +114,32 @@ def test_a_due_message_is_sent_once_and_marked_sent_with_the_provider_id(
     assert stored.attempts == 1
 
 
+def test_sent_is_stamped_with_the_time_and_found_by_time_queries(session, dispatch, clock):
+    message = queued(session)
+    dispatch()
+    stored = reload(session, message)
+    assert stored.status_changed_at == NOON
+    later = select(Message.id).where(Message.status_changed_at < NOON + timedelta(seconds=1))
+    assert session.scalars(later).all() == [message.id]
+
+
+def test_a_delivery_callback_that_beat_the_send_record_is_never_moved_back(
+    session, dispatch, engine
+):
+    message = queued(session)
+
+    class CallbackFirst(FakeAdapter):
+        def send(self, envelope):
+            provider_id = super().send(envelope)
+            with make_session_factory(engine).begin() as other:
+                other.get(Message, envelope.message_id).status = MessageStatus.DELIVERED
+            return provider_id
+
+    dispatch(adapters={Channel.SMS: CallbackFirst()})
+    stored = reload(session, message)
+    assert (stored.status, stored.provider_id) == (MessageStatus.DELIVERED, f"SM{message.id:032x}")
+
+
 def test_a_message_not_yet_due_stays_queued(session, dispatch, adapter):
     message = queued(session, next_attempt_at=NOON + timedelta(minutes=5))
     assert dispatch().claimed == 0

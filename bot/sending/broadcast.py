@@ -1,0 +1,78 @@
+"""Queueing one message to many people in one statement.
+
+The audience is chosen by the caller (a course, a group, everyone who agreed to surveys);
+this only drops people who cannot be sent to and picks each person's address. A broadcast
+is queued all at once and sent paced by the worker, never in a burst."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from bot.models import (
+    Address,
+    AddressStatus,
+    Channel,
+    Direction,
+    Message,
+    MessageStatus,
+    Participant,
+    ParticipantStatus,
+    utcnow,
+)
+
+# Which address to use when a person has several: the free channels first.
+PREFERENCE = {Channel.TELEGRAM: 0, Channel.SIMULATOR: 1, Channel.WHATSAPP: 2, Channel.SMS: 3}
+CHUNK = 5000  # keeps each IN (...) list well inside every driver's parameter limit
+
+
+def queue_broadcast(
+    session: Session, participant_ids: Iterable[int], text: str, *, kind: str, key: str
+) -> int:
+    """Queue `text` once to each reachable participant. Returns how many were queued.
+
+    `key` names the broadcast; with it, queueing the same broadcast again adds nobody twice
+    (each row's send_key is unique)."""
+    ids = sorted(set(participant_ids))
+    chosen: dict[int, tuple[int, Channel]] = {}
+    for start in range(0, len(ids), CHUNK):
+        rows = session.execute(
+            select(Address.participant_id, Address.id, Address.channel)
+            .join(Participant, Participant.id == Address.participant_id)
+            .where(
+                Address.participant_id.in_(ids[start : start + CHUNK]),
+                Address.status == AddressStatus.ACTIVE,
+                Participant.status.in_((ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED)),
+            )
+        )
+        for participant_id, address_id, channel in rows:
+            best = chosen.get(participant_id)
+            if best is None or PREFERENCE[channel] < PREFERENCE[best[1]]:
+                chosen[participant_id] = (address_id, channel)
+    already = set(
+        session.scalars(select(Message.send_key).where(Message.send_key.like(f"{kind}:{key}:%")))
+    )
+    now = utcnow()
+    rows = [
+        {
+            "direction": Direction.OUTBOUND,
+            "channel": channel,
+            "participant_id": participant_id,
+            "address_id": address_id,
+            "body": text,
+            "kind": kind,
+            "status": MessageStatus.QUEUED,
+            "send_key": f"{kind}:{key}:{participant_id}",
+            "urgent": False,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for participant_id, (address_id, channel) in sorted(chosen.items())
+        if f"{kind}:{key}:{participant_id}" not in already
+    ]
+    if rows:
+        session.execute(insert(Message), rows)
+    return len(rows)
