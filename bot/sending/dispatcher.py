@@ -146,6 +146,11 @@ class Dispatcher:
     def _record_sent(self, item: Claimed, provider_id: str) -> None:
         # The common case, so one prepared UPDATE on a plain connection, without the ORM.
         with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Don't wait for the disk: if PostgreSQL itself crashed in the next moment, this
+                # row would fall back to `sending` and then `unknown`, never to a resend. That is
+                # safe under at-most-once, and it halves the cost of the hottest write.
+                connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
             connection.execute(
                 _MARK_SENT,
                 {"message_id": item.message_id, "provider_id": provider_id, "now": self.clock()},

@@ -152,6 +152,20 @@ def test_send_queues_a_one_off_message_and_tells_staff_the_segments_and_cost(con
     )
 
 
+def test_send_check_shows_the_cost_of_a_long_message_and_queues_nothing(config, database):
+    with transaction(make_session_factory(database)) as session:
+        create_address(
+            session, create_participant(session, pseudonym="V-BOB01"), value="+447911123457"
+        )
+    text = "Your art session is tomorrow at 10:00 in Room 2. " * 4  # 200 GSM-7 characters
+    result = run(config, "send", "--to", "+447911123457", "--text", text, "--check")
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "Would send to V-BOB01 by sms: 2 segments, about 8p. Nothing was queued.\n"
+    )
+    assert outbound(database) == []
+
+
 def test_send_to_an_unknown_address_is_refused_without_repeating_the_number(config, database):
     result = run(config, "send", "--to", "whatsapp:+447911123999", "--text", "Hello")
     assert result.exit_code == 1
