@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
+    # Errors must never carry SQL parameters into a log: they hold message bodies and numbers.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         # Several processes share one SQLite file (web and worker): wait for locks, don't fail.
         kwargs.setdefault("connect_args", {"timeout": 30})

@@ -6,7 +6,7 @@ import uuid
 
 from bot.addresses import AddressError, normalise_address
 from bot.events import Reply
-from bot.models import Channel, Message, ParticipantStatus
+from bot.models import AddressStatus, Channel, Message, ParticipantStatus
 from bot.outbox import queue
 from bot.participants import find_address
 from bot.sending.sms_text import Estimate, estimate
@@ -44,6 +44,8 @@ def queue_one_off(session, settings: Settings, to: str, text: str) -> tuple[Mess
         raise OneOffError(
             "nobody has this address. Add them first with `voices import participants`"
         )
+    if address.status is AddressStatus.STOPPED:
+        raise OneOffError(f"{address.participant.pseudonym} cannot get messages at this address")
     if address.participant.status in (ParticipantStatus.STOPPED, ParticipantStatus.ERASED):
         raise OneOffError(f"{address.participant.pseudonym} has opted out, so nothing is sent")
     message = queue(session, address, Reply(text, kind="staff"), send_key=f"staff:{uuid.uuid4()}")

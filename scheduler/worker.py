@@ -12,6 +12,7 @@ never overlap one another either: the outbox has one writer inside this process.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -40,6 +41,14 @@ class Jobs:
     settings: Settings
     adapters: dict[Channel, Adapter]
     dispatcher: Dispatcher
+    # Asked before each dispatch pass: does this worker still hold the one-dispatcher lock?
+    lock_held: Callable[[], bool] = lambda: True
+    # Called (from the job thread) when the lock is found lost, to stop the scheduler.
+    on_lock_lost: Callable[[], None] = lambda: None
+
+    def stop(self) -> None:
+        """Finish the send in hand, then stop: nothing new is claimed after this."""
+        self.dispatcher.stopping.set()
 
     @classmethod
     def build(cls, sessions, settings, adapters, **dispatcher_options) -> Jobs:
@@ -54,6 +63,14 @@ class Jobs:
         return max(1, min(LARGEST_PASS, int(slowest * PASS_SECONDS)))
 
     def dispatch_outbox(self) -> None:
+        if self.dispatcher.stopping.is_set():
+            return
+        if not self.lock_held():
+            # Another worker may be dispatching now; two would break the pacing limits.
+            log.error("this worker lost its lock; stopping so that only one worker dispatches")
+            self.stop()
+            self.on_lock_lost()
+            return
         report = self.dispatcher.run_once(self.pass_size())
         if report.decided:
             log.info("dispatch: %s", report)

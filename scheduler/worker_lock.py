@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,8 @@ def worker_lock(
     wait: bool = True,
     poll_seconds: float = 2.0,
     sleep: Callable[[float], None] = time.sleep,
-) -> Iterator[None]:
+) -> Iterator[Callable[[], bool]]:
+    """Yields a check, `still_held()`, to ask before each pass."""
     """Hold the dispatcher lock for the block. Waits (logging now and then) unless wait=False."""
     holder = _PostgresLock(engine) if engine.dialect.name == "postgresql" else _FileLock(engine)
     waited, last_log = 0.0, None
@@ -48,7 +50,7 @@ def worker_lock(
         waited += poll_seconds
     log.info("worker lock acquired; this worker dispatches")
     try:
-        yield
+        yield holder.still_held
     finally:
         holder.release()
 
@@ -64,6 +66,21 @@ class _PostgresLock:
         # End the implicit transaction: the lock is held by the session, not the transaction.
         self.connection.commit()
         return bool(got)
+
+    def still_held(self) -> bool:
+        # The lock dies with its connection (a killed backend, a PostgreSQL restart), silently.
+        try:
+            held = self.connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                    "AND pid = pg_backend_pid() AND objid = :key AND granted"
+                ),
+                {"key": ADVISORY_KEY},
+            )
+            self.connection.commit()
+        except DBAPIError:
+            return False
+        return bool(held)
 
     def release(self) -> None:
         try:
@@ -93,6 +110,9 @@ class _FileLock:
             return False
         self.handle = handle
         return True
+
+    def still_held(self) -> bool:
+        return True  # a flock lasts as long as this process holds the open file
 
     def release(self) -> None:
         if self.handle is not None:

@@ -58,17 +58,33 @@ def worker(ctx: click.Context, once: bool) -> None:
     runtime = runtime_from_context(ctx)
     adapters = build_adapters(runtime.settings)
     jobs = Jobs.build(runtime.sessions, runtime.settings, adapters)
+    lost = False
     try:
-        with worker_lock(runtime.engine, wait=not once):
+        with worker_lock(runtime.engine, wait=not once) as still_held:
             if once:
                 jobs.run_all_once()
                 return
             scheduler = build_scheduler(jobs)
-            # SIGTERM (systemd, docker stop) ends the loop; a send under way still finishes
-            # and is recorded, because the job thread is waited for before the process exits.
-            signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+
+            def lock_lost() -> None:
+                nonlocal lost
+                lost = True
+                scheduler.shutdown(wait=False)
+
+            jobs.lock_held, jobs.on_lock_lost = still_held, lock_lost
+            # SIGTERM (systemd, docker stop) and Ctrl+C: finish the send in hand, claim
+            # nothing new, and only then give up the lock, so a standby worker never overlaps.
+            signal.signal(signal.SIGTERM, _interrupt)
             click.echo("The worker is running. Press Ctrl+C to stop.")
-            scheduler.start()
+            try:
+                scheduler.start()
+            except KeyboardInterrupt:
+                pass
+            finally:
+                jobs.stop()
+                if scheduler.running:
+                    # Waits for the job thread: the send in hand finishes and is recorded.
+                    scheduler.shutdown(wait=True)
     except LockUnavailable:
         click.echo("Another worker is running, so this one has nothing to do.", err=True)
     finally:
@@ -76,6 +92,13 @@ def worker(ctx: click.Context, once: bool) -> None:
             close = getattr(adapter, "close", None)
             if close:
                 close()
+    if lost:
+        raise click.ClickException("the worker lost its lock and stopped; start it again")
+
+
+def _interrupt(*_: object) -> None:
+    # SIGTERM takes the same road as Ctrl+C out of the scheduler's loop.
+    raise KeyboardInterrupt
 
 
 def register(cli: click.Group) -> None:

@@ -145,12 +145,15 @@ class _Decider:
     def _hold(self, message: Message, claim: Claim, code: str, why: str) -> None:
         message.status, message.status_changed_at = MessageStatus.HELD, self.now
         message.error_code, message.error_text = code, why
-        raise_flag(
-            self.session,
-            FlagKind.DELIVERY_FAILURE,
-            participant_id=message.participant_id,
-            message_id=message.id,
-        )
+        if code == WINDOW_CLOSED:
+            # Staff can act on this one (ask them to message us, or add an SMS number). Holds for
+            # a pause or a channel that is off are visible in the outbox, not a flag per person.
+            raise_flag(
+                self.session,
+                FlagKind.DELIVERY_FAILURE,
+                participant_id=message.participant_id,
+                message_id=message.id,
+            )
         claim.held += 1
 
     def _defer_to_window(self, message: Message, own: str | None, claim: Claim) -> bool:

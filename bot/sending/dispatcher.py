@@ -9,11 +9,13 @@ Only failures that prove the provider did not take the message are retried."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, case, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import transaction
@@ -69,7 +71,11 @@ def _mark_sent():
                 (moving_on, bindparam("sent", MessageStatus.SENT, type_=table.c.status.type)),
                 else_=table.c.status,
             ),
-            status_changed_at=case((moving_on, bindparam("now")), else_=table.c.status_changed_at),
+            # Typed, so the column's own UTC handling applies, exactly as through the ORM.
+            status_changed_at=case(
+                (moving_on, bindparam("now", type_=table.c.status_changed_at.type)),
+                else_=table.c.status_changed_at,
+            ),
             error_code=case((moving_on, None), else_=table.c.error_code),
             error_text=case((moving_on, None), else_=table.c.error_text),
         )
@@ -107,6 +113,8 @@ class Dispatcher:
         # Sessions for decisions; the engine itself for the one hot UPDATE.
         self.engine = sessions.kw["bind"]
         self.batch_size = batch_size or batch_size_for(settings.sending, adapters.keys())
+        # Set by the worker on shutdown: the pass stops between sends, never during one.
+        self.stopping = threading.Event()
 
     def run_once(self, limit: int = 200) -> PassReport:
         """One pass: decide up to `limit` due rows, a small batch at a time, sending each batch.
@@ -114,7 +122,7 @@ class Dispatcher:
         Small batches bound what a crash can leave behind: only the rows of the batch in hand
         are `sending`, so at most about half a second of sends can end up `unknown`."""
         report = PassReport()
-        while report.decided < limit:
+        while report.decided < limit and not self.stopping.is_set():
             size = min(self.batch_size, limit - report.decided)
             with transaction(self.sessions) as session:
                 claim = claim_due(session, self.settings, self.adapters.keys(), self.clock(), size)
@@ -123,25 +131,60 @@ class Dispatcher:
             report.held += claim.held
             report.expired += claim.expired
             report.cancelled += claim.cancelled
-            for item in claim.claimed:
-                self.pacer.wait(item.envelope.channel, item.envelope.to)
-                self._send(item, report)
+            self._send_batch(claim.claimed, report)
             if claim.decided < size:
                 break  # nothing more is due
         return report
+
+    def _send_batch(self, batch: list[Claimed], report: PassReport) -> None:
+        attempted = 0
+        try:
+            for item in batch:
+                if self.stopping.is_set():
+                    break  # shutting down: what is left was never tried, so it can wait
+                self.pacer.wait(item.envelope.channel, item.envelope.to)
+                attempted += 1
+                self._send(item, report)
+        finally:
+            # Rows never handed to an adapter go back to the queue rather than becoming
+            # `unknown`: nobody could have received them. (If this write fails too, the sweep
+            # marks them unknown later, which is safe.)
+            untried = [item.message_id for item in batch[attempted:]]
+            if untried:
+                self._requeue(untried)
+                report.claimed -= len(untried)
+
+    def _requeue(self, ids: list[int]) -> None:
+        with transaction(self.sessions) as session:
+            session.execute(
+                update(Message)
+                .where(Message.id.in_(ids), Message.status == MessageStatus.SENDING)
+                .values(status=MessageStatus.QUEUED, attempts=Message.attempts - 1)
+                .execution_options(synchronize_session=False)
+            )
 
     def _send(self, item: Claimed, report: PassReport) -> None:
         adapter: Adapter = self.adapters[item.envelope.channel]
         try:
             provider_id = adapter.send(item.envelope)
         except SendFailure as failure:
-            self._record_failure(item, failure, report)
+            outcome = failure
         except Exception as exc:  # an adapter bug: we cannot know whether it went
-            log.exception("adapter raised %s for message %s", type(exc).__name__, item.message_id)
-            self._record_failure(item, OutcomeUnknown(f"unexpected {type(exc).__name__}"), report)
+            # The type only: an exception's text may quote the number or the message.
+            log.error("adapter raised %s for message %s", type(exc).__name__, item.message_id)
+            outcome = OutcomeUnknown(f"unexpected {type(exc).__name__}")
         else:
-            self._record_sent(item, provider_id)
-            report.sent += 1
+            outcome = None
+        try:
+            if outcome is None:
+                self._record_sent(item, provider_id)
+                report.sent += 1
+            else:
+                self._record_failure(item, outcome, report)
+        except SQLAlchemyError as exc:
+            # The provider call is done; only our record of it failed. The row stays `sending`
+            # and the sweep marks it unknown: safe. Carry on with the rest of the batch.
+            log.error("could not record message %s: %s", item.message_id, type(exc).__name__)
 
     def _record_sent(self, item: Claimed, provider_id: str) -> None:
         # The common case, so one prepared UPDATE on a plain connection, without the ORM.
@@ -168,7 +211,7 @@ class Dispatcher:
             message = session.get(Message, item.message_id)
             message.error_code, message.error_text = failure.code, failure.reason[:300]
             message.status_changed_at = now
-            if isinstance(failure, WindowClosed):
+            if isinstance(failure, WindowClosed) and self._may_try_again(message):
                 # Decide again at once: the claim step now takes the closed-window road.
                 message.status, message.next_attempt_at = MessageStatus.QUEUED, now
                 message.error_code = WINDOW_CLOSED
@@ -186,6 +229,9 @@ class Dispatcher:
                 flag_failure(session, message)
                 report.failed += 1
 
+    def _may_try_again(self, message: Message) -> bool:
+        return message.attempts < self.settings.sending.max_attempts
+
     def _retry_or_give_up(
         self,
         session: Session,
@@ -194,7 +240,7 @@ class Dispatcher:
         now: datetime,
         report: PassReport,
     ) -> None:
-        if message.attempts >= self.settings.sending.max_attempts:
+        if not self._may_try_again(message):
             message.status = MessageStatus.FAILED
             message.error_text = f"gave up after {message.attempts} tries: {failure.reason}"[:300]
             flag_failure(session, message)

@@ -86,6 +86,9 @@ def _can_go_now(
 ) -> bool:
     if message.error_code == NO_ADAPTER:
         return address.channel in channels
-    # Held for WhatsApp's window: it reopens when the person writes to us again.
+    # Held for WhatsApp's window: it reopens only when the person writes to us again, after
+    # the hold. (Trusting an older last_inbound_at would loop: Twilio's 63016 already said no.)
     last = address.last_inbound_at
-    return last is not None and last + WHATSAPP_WINDOW > now
+    held_at = message.status_changed_at
+    wrote_since = last is not None and (held_at is None or last > held_at)
+    return wrote_since and last + WHATSAPP_WINDOW > now

@@ -113,7 +113,8 @@ def _keyboard(choices: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup | No
 #   TimedOut          no answer in time                       OutcomeUnknown: it may have gone,
 #                                                               so never resent (at most once)
 #   TimedOut (pool)   no free connection: it never left us    Transient
-#   NetworkError      connection or server trouble            Transient
+#   NetworkError      could not connect (httpx.ConnectError)  Transient
+#   NetworkError      anything else (502, dropped answer)     OutcomeUnknown: it may have gone
 #   other             e.g. InvalidToken, ChatMigrated         Transient (fixing config fixes it)
 def _failure(exc: TelegramError, envelope: Envelope, token: str) -> SendFailure:
     if isinstance(exc, Forbidden):
@@ -135,7 +136,11 @@ def _failure(exc: TelegramError, envelope: Envelope, token: str) -> SendFailure:
             return TransientFailure("no free connection to Telegram")
         return OutcomeUnknown("Telegram did not answer in time; the message may have gone")
     if isinstance(exc, NetworkError):
-        return TransientFailure("could not reach Telegram")
+        # python-telegram-bot names the httpx error first. Only a failed connect proves the
+        # request never left; a 502 or a connection dropped mid-answer may have delivered it.
+        if str(exc).startswith("httpx.ConnectError"):
+            return TransientFailure("could not reach Telegram")
+        return OutcomeUnknown("Telegram's answer was lost; the message may have gone")
     return TransientFailure(f"Telegram error ({type(exc).__name__})")
 
 

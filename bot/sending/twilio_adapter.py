@@ -16,6 +16,7 @@ from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from bot.models import Channel
 from bot.sending.envelope import (
@@ -69,6 +70,14 @@ class _KeepsLastResponse(HttpClient):
         return response.headers if response is not None else None
 
 
+def _never_left(exc: requests.exceptions.ConnectionError) -> bool:
+    """True only for failures before any byte of the request reached Twilio."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout | requests.exceptions.SSLError):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
 class TwilioAdapter:
     def __init__(
         self,
@@ -97,9 +106,13 @@ class TwilioAdapter:
             message = self._client.messages.create(**fields)
         except (TwilioRestException, TwilioServiceException) as exc:
             failure = self._failure(exc)
-        except requests.exceptions.ConnectionError:
-            # Includes ConnectTimeout: the request never reached Twilio, so another try is safe.
-            failure = TransientFailure("could not connect to Twilio")
+        except requests.exceptions.ConnectionError as exc:
+            if _never_left(exc):
+                failure = TransientFailure("could not connect to Twilio")
+            else:
+                # The connection broke after the request may have gone ("connection aborted",
+                # "remote end closed"): Twilio may have taken it, so never send it again.
+                failure = OutcomeUnknown("the connection to Twilio broke before its answer")
         except requests.exceptions.Timeout:
             # Sent, but no answer in time: Twilio may have taken it, and a retry could send the
             # message twice.

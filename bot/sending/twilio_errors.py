@@ -13,7 +13,13 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from bot.channels.twilio_codes import describe
-from bot.sending.envelope import PermanentFailure, SendFailure, TransientFailure, WindowClosed
+from bot.sending.envelope import (
+    OutcomeUnknown,
+    PermanentFailure,
+    SendFailure,
+    TransientFailure,
+    WindowClosed,
+)
 
 # Twilio error code -> what it means for us. The reasons come from twilio_codes.describe, so
 # staff read the same words here as in delivery-status callbacks.
@@ -27,7 +33,8 @@ BY_CODE: dict[str, Callable[[str, str], SendFailure]] = {
     # WhatsApp free text outside the 24-hour window: the dispatcher decides on a template or SMS.
     "63016": lambda reason, code: WindowClosed(reason, code),
 }
-# Anything else by HTTP status: 429 and 5xx are Twilio's load and outages, worth another try;
+# Anything else by HTTP status: 502 and 504 (a gateway timed out; Twilio may have the message)
+# are unknown, never retried; 429 and other 5xx are Twilio's load and outages, worth another try;
 # any other 4xx means this request is wrong and would fail the same way again.
 
 REASON_LIMIT = 200
@@ -44,6 +51,11 @@ def classify(
     code_text = str(code) if code is not None and code != status else None
     if code_text in BY_CODE:
         return BY_CODE[code_text](describe(code_text) or code_text, code_text)
+    if status in (502, 504):
+        # A gateway gave up waiting on Twilio: the message may be on its way all the same.
+        return OutcomeUnknown(
+            f"Twilio answered HTTP {status}; the message may have gone", code_text
+        )
     if status == 429 or status >= 500:
         return TransientFailure(
             f"Twilio answered HTTP {status}; try again later",

@@ -119,8 +119,9 @@ def test_sent_is_stamped_with_the_time_and_found_by_time_queries(session, dispat
     dispatch()
     stored = reload(session, message)
     assert stored.status_changed_at == NOON
-    later = select(Message.id).where(Message.status_changed_at < NOON + timedelta(seconds=1))
-    assert session.scalars(later).all() == [message.id]
+    # Stored the same way as every ORM write, so an exact comparison in SQL finds it.
+    exact = select(Message.id).where(Message.status_changed_at == NOON)
+    assert session.scalars(exact).all() == [message.id]
 
 
 def test_a_delivery_callback_that_beat_the_send_record_is_never_moved_back(
@@ -387,6 +388,7 @@ def test_whatsapp_outside_the_window_with_no_other_way_is_held_and_flagged(
     assert session.scalar(select(Flag.kind)) is FlagKind.DELIVERY_FAILURE
     # When the person writes again, the window opens and the sweep lets it go.
     address = session.get(type(address), address.id)
+    clock.now += timedelta(minutes=1)
     address.last_inbound_at = clock.now
     session.commit()
     with session.begin():
@@ -460,3 +462,46 @@ def test_a_participant_with_a_broken_own_window_still_gets_the_default(session, 
     message = queued(session, create_address(session, person))
     dispatch()
     assert reload(session, message).status is MessageStatus.SENT
+
+
+def test_stopping_mid_batch_puts_untried_messages_back_in_the_queue(
+    session, engine, settings, clock
+):
+    first, second, third = (queued(session) for _ in range(3))
+
+    class StopsAfterOne(FakeAdapter):
+        def send(self, envelope):
+            dispatcher.stopping.set()  # as SIGTERM would, while this send is in hand
+            return super().send(envelope)
+
+    adapter = StopsAfterOne()
+    pacer = Pacer(settings.sending, sleep=lambda _: None)
+    dispatcher = Dispatcher(
+        make_session_factory(engine), settings, {Channel.SMS: adapter}, pacer=pacer, clock=clock
+    )
+    report = dispatcher.run_once()
+    assert (report.sent, report.claimed) == (1, 1)
+    assert [reload(session, m).status for m in (first, second, third)] == [
+        MessageStatus.SENT,
+        MessageStatus.QUEUED,
+        MessageStatus.QUEUED,
+    ]
+    assert reload(session, second).attempts == 0
+
+
+def test_a_63016_hold_is_not_released_until_the_person_writes_again(session, dispatch, clock):
+    # We believed the window open, Twilio said 63016, and there is no template and no SMS.
+    address = whatsapp_address(session, last_inbound_at=NOON - timedelta(hours=1))
+    message = queued(session, address)
+    dispatch(adapters={Channel.WHATSAPP: FakeAdapter(WindowClosed("closed", "63016"))})
+    dispatch()
+    assert reload(session, message).status is MessageStatus.HELD
+    session.rollback()
+    with session.begin():
+        assert sweep(session, _settings(session), [Channel.WHATSAPP], clock.now).released == 0
+    with session.begin():
+        address = session.get(type(address), address.id, populate_existing=True)
+        address.last_inbound_at = clock.now + timedelta(minutes=1)
+    with session.begin():
+        later = clock.now + timedelta(minutes=2)
+        assert sweep(session, _settings(session), [Channel.WHATSAPP], later).released == 1

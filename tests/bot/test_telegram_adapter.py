@@ -6,7 +6,7 @@ import json
 import threading
 
 import pytest
-from telegram.error import TimedOut
+from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.models import Channel
@@ -206,8 +206,15 @@ def test_a_pool_timeout_never_left_us_so_it_is_retried(adapter_with):
     assert caught.value.retry_after is None
 
 
-def test_a_server_error_is_a_transient_failure(adapter_with):
+def test_a_bad_gateway_is_unknown_because_telegram_may_have_the_message(adapter_with):
     adapter, _ = adapter_with(refused(502, "Bad Gateway"))
+
+    with pytest.raises(OutcomeUnknown):
+        adapter.send(envelope())
+
+
+def test_a_failed_connect_never_left_us_so_it_is_retried(adapter_with):
+    adapter, _ = adapter_with(NetworkError("httpx.ConnectError: All connection attempts failed"))
 
     with pytest.raises(TransientFailure):
         adapter.send(envelope())

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import requests
+import urllib3
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
@@ -285,10 +286,26 @@ def test_a_timeout_waiting_for_the_answer_is_not_retried_as_it_may_have_been_sen
     assert_nothing_private_in(failure)
 
 
-def test_a_connection_error_is_worth_retrying():
-    failure = failure_of(requests.exceptions.ConnectionError("connection refused"))
+def test_a_refused_connection_is_worth_retrying():
+    refused = urllib3.exceptions.NewConnectionError(None, "Connection refused")
+    wrapped = urllib3.exceptions.MaxRetryError(None, "/2010-04-01/…", refused)
+    failure = failure_of(requests.exceptions.ConnectionError(wrapped))
     assert type(failure) is TransientFailure
     assert_nothing_private_in(failure)
+
+
+def test_a_connection_broken_after_the_request_went_is_unknown_never_retried():
+    aborted = urllib3.exceptions.ProtocolError(
+        "Connection aborted.", ConnectionResetError("reset by peer")
+    )
+    failure = failure_of(requests.exceptions.ConnectionError(aborted))
+    assert type(failure) is OutcomeUnknown
+    assert_nothing_private_in(failure)
+
+
+def test_a_gateway_timeout_is_unknown_because_twilio_may_have_the_message():
+    failure = failure_of(twilio_error(20504, "Gateway Timeout", status=504))
+    assert type(failure) is OutcomeUnknown
 
 
 def test_any_other_4xx_fails_for_good_with_twilios_reason_trimmed_and_without_the_number():

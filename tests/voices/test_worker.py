@@ -224,3 +224,52 @@ def test_two_workers_started_at_once_only_one_dispatches(config, database, proxy
     said = [log.read_text() for log in logs]
     assert sum("waiting on standby" in text for text in said) == 1, said
     assert sum("this worker dispatches" in text for text in said) == 1, said
+
+
+def test_sigterm_finishes_the_send_in_hand_and_leaves_the_rest_queued_not_unknown(
+    config, database, proxy, tmp_path
+):
+    slow = config.read_text().replace("sms_per_second = 20", "sms_per_second = 2")
+    config.write_text(slow, encoding="utf-8")
+    seed(database, 30)
+    log = tmp_path / "worker.log"
+    process = start_worker(config, log)
+    deadline = time.monotonic() + 30
+    while statuses(database).get(MessageStatus.SENT, 0) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0, log.read_text()
+    left = statuses(database)
+    assert set(left) == {MessageStatus.SENT, MessageStatus.QUEUED}, left
+    assert sum(proxy.bodies.values()) == left[MessageStatus.SENT]
+
+
+def test_a_worker_that_loses_its_postgresql_lock_stops_instead_of_dispatching_beside_another(
+    config, database, tmp_path, backend
+):
+    if backend != "postgresql":
+        pytest.skip("an flock cannot be lost while its process lives; only PostgreSQL's can")
+    from sqlalchemy import text
+
+    from scheduler.worker_lock import ADVISORY_KEY
+
+    log = tmp_path / "worker.log"
+    process = start_worker(config, log)
+    try:
+        holder = None
+        deadline = time.monotonic() + 30
+        while holder is None and time.monotonic() < deadline:
+            with database.connect() as connection:
+                holder = connection.scalar(
+                    text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = :k"),
+                    {"k": ADVISORY_KEY},
+                )
+            time.sleep(0.2)
+        assert holder is not None, log.read_text()
+        with database.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": holder})
+        assert process.wait(timeout=20) == 1
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert "lost its lock" in log.read_text()
