@@ -505,3 +505,17 @@ def test_a_63016_hold_is_not_released_until_the_person_writes_again(session, dis
     with session.begin():
         later = clock.now + timedelta(minutes=2)
         assert sweep(session, _settings(session), [Channel.WHATSAPP], later).released == 1
+
+
+def test_unflushed_sent_records_never_leak_into_other_postgresql_work(
+    session, engine, dispatch, backend
+):
+    if backend != "postgresql":
+        pytest.skip("synchronous_commit is a PostgreSQL setting")
+    from sqlalchemy import text
+
+    queued(session)
+    dispatch()
+    # The pool hands the batch's connection to whoever asks next: claims must wait for disk.
+    with engine.connect() as connection:
+        assert connection.scalar(text("SHOW synchronous_commit")) == "on"

@@ -199,6 +199,7 @@ def test_a_worker_killed_mid_send_again_and_again_never_sends_twice_and_loses_no
     assert {m.status for m in messages} <= SETTLED, statuses(database)
     received = {m.body: proxy.bodies[m.body] for m in messages}
     assert max(received.values()) == 1, "a message reached the provider twice"
+    assert proxy.refused == 0  # every request that arrived passed Prism's contract check
     for m in messages:
         if m.status is MessageStatus.SENT:
             assert received[m.body] == 1
@@ -221,6 +222,7 @@ def test_two_workers_started_at_once_only_one_dispatches(config, database, proxy
             process.wait(timeout=20)
     assert statuses(database) == {MessageStatus.SENT: 40}
     assert sorted(proxy.bodies.values()) == [1] * 40
+    assert proxy.refused == 0
     said = [log.read_text() for log in logs]
     assert sum("waiting on standby" in text for text in said) == 1, said
     assert sum("this worker dispatches" in text for text in said) == 1, said
