@@ -91,3 +91,14 @@ def flag_failure(session: Session, message: Message) -> None:
         message_id=message.id,
         once=False,
     )
+
+
+def flag_unknown(session: Session, message: Message) -> None:
+    """The message may or may not have gone: staff check with the person, we never resend."""
+    raise_flag(
+        session,
+        FlagKind.UNKNOWN_DELIVERY,
+        participant_id=message.participant_id,
+        message_id=message.id,
+        once=False,
+    )

@@ -21,9 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import transaction
-from bot.delivery_status import flag_failure, stop_address
-from bot.flags import raise_flag
-from bot.models import Channel, FlagKind, Message, MessageStatus, utcnow
+from bot.delivery_status import flag_failure, flag_unknown, stop_address
+from bot.models import Channel, Message, MessageStatus, utcnow
 from bot.sending.claiming import WINDOW_CLOSED, Claimed, claim_due
 from bot.sending.envelope import (
     Adapter,
@@ -240,7 +239,7 @@ class Dispatcher:
                 self._retry_or_give_up(session, message, failure, now, report)
             elif isinstance(failure, OutcomeUnknown):
                 message.status = MessageStatus.UNKNOWN
-                _flag_unknown(session, message)
+                flag_unknown(session, message)
                 report.unknown += 1
             else:
                 message.status = MessageStatus.FAILED
@@ -271,13 +270,3 @@ class Dispatcher:
             wait = max(wait, timedelta(seconds=failure.retry_after))
         message.status, message.next_attempt_at = MessageStatus.QUEUED, now + wait
         report.retrying += 1
-
-
-def _flag_unknown(session: Session, message: Message) -> None:
-    raise_flag(
-        session,
-        FlagKind.UNKNOWN_DELIVERY,
-        participant_id=message.participant_id,
-        message_id=message.id,
-        once=False,
-    )

@@ -12,12 +12,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.flags import raise_flag
+from bot.delivery_status import flag_unknown
 from bot.models import (
     Address,
     Channel,
     Direction,
-    FlagKind,
     Message,
     MessageStatus,
 )
@@ -49,13 +48,7 @@ def sweep(
         # The provider may have taken it before the worker died: tell staff, never resend.
         message.status, message.status_changed_at = MessageStatus.UNKNOWN, now
         message.error_text = "the worker stopped while sending; it may or may not have gone"
-        raise_flag(
-            session,
-            FlagKind.UNKNOWN_DELIVERY,
-            participant_id=message.participant_id,
-            message_id=message.id,
-            once=False,
-        )
+        flag_unknown(session, message)
         report.unknown += 1
     for message, address in session.execute(
         select(Message, Address)
