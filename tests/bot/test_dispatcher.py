@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from bot.db import make_session_factory
@@ -318,6 +319,24 @@ def test_the_send_window_follows_london_time_across_the_clocks_going_back(sessio
     assert reload(session, message).next_attempt_at == datetime(2026, 10, 25, 9, 0, tzinfo=UTC)
 
 
+def test_with_the_real_clock_travelled_a_late_evening_message_waits_for_9_bst_after_the_change(
+    session, engine, settings, adapter
+):
+    # time-machine moves the clock the dispatcher really uses (no injected clock here).
+    with time_machine.travel(datetime(2026, 3, 28, 21, 30, tzinfo=UTC), tick=False):
+        message = queued(session, next_attempt_at=datetime(2026, 3, 28, 21, 0, tzinfo=UTC))
+        pacer = Pacer(settings.sending, sleep=lambda _: None)
+        Dispatcher(
+            make_session_factory(engine), settings, {Channel.SMS: adapter}, pacer=pacer
+        ).run_once()
+    assert reload(session, message).next_attempt_at == datetime(2026, 3, 29, 8, 0, tzinfo=UTC)
+    with time_machine.travel(datetime(2026, 3, 29, 8, 0, 1, tzinfo=UTC), tick=False):
+        Dispatcher(
+            make_session_factory(engine), settings, {Channel.SMS: adapter}, pacer=pacer
+        ).run_once()
+    assert reload(session, message).status is MessageStatus.SENT
+
+
 def test_a_participants_own_window_overrides_the_service_default(session, dispatch, clock):
     person = create_participant(session, quiet_hours="13:00-15:00")
     message = queued(session, create_address(session, person))
@@ -379,7 +398,7 @@ def test_whatsapp_outside_the_window_falls_back_to_sms_when_allowed(session, dis
 
 
 def test_whatsapp_outside_the_window_with_no_other_way_is_held_and_flagged(
-    session, dispatch, adapter, clock
+    session, dispatch, adapter, clock, settings
 ):
     address = whatsapp_address(session)
     message = queued(session, address)
@@ -392,15 +411,9 @@ def test_whatsapp_outside_the_window_with_no_other_way_is_held_and_flagged(
     address.last_inbound_at = clock.now
     session.commit()
     with session.begin():
-        assert sweep(session, _settings(session), [Channel.WHATSAPP], clock.now).released == 1
+        assert sweep(session, settings, [Channel.WHATSAPP], clock.now).released == 1
     dispatch()
     assert reload(session, message).status is MessageStatus.SENT
-
-
-def _settings(session):
-    from bot.settings import Settings
-
-    return Settings()
 
 
 def test_a_63016_from_twilio_sends_again_by_the_closed_window_road(session, dispatch):
@@ -489,7 +502,9 @@ def test_stopping_mid_batch_puts_untried_messages_back_in_the_queue(
     assert reload(session, second).attempts == 0
 
 
-def test_a_63016_hold_is_not_released_until_the_person_writes_again(session, dispatch, clock):
+def test_a_63016_hold_is_not_released_until_the_person_writes_again(
+    session, dispatch, clock, settings
+):
     # We believed the window open, Twilio said 63016, and there is no template and no SMS.
     address = whatsapp_address(session, last_inbound_at=NOON - timedelta(hours=1))
     message = queued(session, address)
@@ -498,13 +513,13 @@ def test_a_63016_hold_is_not_released_until_the_person_writes_again(session, dis
     assert reload(session, message).status is MessageStatus.HELD
     session.rollback()
     with session.begin():
-        assert sweep(session, _settings(session), [Channel.WHATSAPP], clock.now).released == 0
+        assert sweep(session, settings, [Channel.WHATSAPP], clock.now).released == 0
     with session.begin():
         address = session.get(type(address), address.id, populate_existing=True)
         address.last_inbound_at = clock.now + timedelta(minutes=1)
     with session.begin():
         later = clock.now + timedelta(minutes=2)
-        assert sweep(session, _settings(session), [Channel.WHATSAPP], later).released == 1
+        assert sweep(session, settings, [Channel.WHATSAPP], later).released == 1
 
 
 def test_unflushed_sent_records_never_leak_into_other_postgresql_work(
