@@ -36,8 +36,9 @@ WHATSAPP_WINDOW = timedelta(hours=24)
 WINDOW_CLOSED = "63016"
 NO_ADAPTER = "no_adapter"
 PAUSED = "paused"
-# Someone who asked for fewer messages still gets these; everything else waits for staff.
-ESSENTIAL_KINDS = frozenset({"reply", "consent", "stop_confirmation", "reminder", "staff"})
+# Someone who asked for fewer messages (paused) still gets these: answers to what they said
+# and what staff write to them by hand. Reminders, surveys and broadcasts wait, held.
+ESSENTIAL_KINDS = frozenset({"reply", "consent", "stop_confirmation", "staff"})
 STATUS_PATH = "/webhooks/twilio/status"
 
 

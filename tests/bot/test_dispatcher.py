@@ -275,16 +275,22 @@ def test_a_stopped_participant_gets_nothing_but_the_stop_confirmation(session, d
     assert reload(session, confirmation).status is MessageStatus.SENT
 
 
-def test_a_paused_participant_still_gets_reminders_but_surveys_wait_for_staff(
+def test_a_paused_participant_gets_replies_and_staff_messages_but_no_reminders_or_surveys(
     session, dispatch, adapter
 ):
     person = create_participant(session, status=ParticipantStatus.PAUSED)
     address = create_address(session, person)
+    reply = queued(session, address, kind="reply")
+    staff = queued(session, address, kind="staff")
     reminder = queued(session, address, kind="reminder")
     survey = queued(session, address, kind="survey")
     dispatch()
-    assert reload(session, reminder).status is MessageStatus.SENT
-    assert reload(session, survey).status is MessageStatus.HELD
+    assert [reload(session, m).status for m in (reply, staff, reminder, survey)] == [
+        MessageStatus.SENT,
+        MessageStatus.SENT,
+        MessageStatus.HELD,
+        MessageStatus.HELD,
+    ]
 
 
 def test_outside_the_send_window_a_message_waits_for_the_next_morning_not_dropped(
