@@ -84,21 +84,16 @@ def stop_address(session: Session, address_id: int | None) -> None:
 
 
 def flag_failure(session: Session, message: Message) -> None:
-    raise_flag(
-        session,
-        FlagKind.DELIVERY_FAILURE,
-        participant_id=message.participant_id,
-        message_id=message.id,
-        once=False,
-    )
+    _flag_message(session, message, FlagKind.DELIVERY_FAILURE)
 
 
 def flag_unknown(session: Session, message: Message) -> None:
     """The message may or may not have gone: staff check with the person, we never resend."""
+    _flag_message(session, message, FlagKind.UNKNOWN_DELIVERY)
+
+
+def _flag_message(session: Session, message: Message, kind: FlagKind) -> None:
+    # One flag per message, not per person: each failed message needs its own look.
     raise_flag(
-        session,
-        FlagKind.UNKNOWN_DELIVERY,
-        participant_id=message.participant_id,
-        message_id=message.id,
-        once=False,
+        session, kind, participant_id=message.participant_id, message_id=message.id, once=False
     )

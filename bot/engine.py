@@ -58,12 +58,12 @@ def opt_in(turn: Turn) -> bool:
     said_yes = (
         keywords.yes_or_no(text) is True
         and conversation.pending(turn.session, turn.participant.id) is None
-        and (asleep or not _has_consent(turn))
+        and (asleep or not turn.has_consent_answer())
     )
     if not (keywords.is_opt_in(text) or said_yes):
         return False
     set_status(turn.participant, ParticipantStatus.ACTIVE)
-    if _has_consent(turn):
+    if turn.has_consent_answer():
         turn.say("keywords.restarted")
     else:
         turn.replies.append(consent.start(turn.session, turn.participant))
@@ -90,7 +90,7 @@ def join(turn: Turn) -> bool:
     join_course(turn.session, turn.participant.id, course.id, utcnow())
     set_status(turn.participant, ParticipantStatus.ACTIVE)
     turn.say("join.joined", course=course.title)
-    if not _has_consent(turn):
+    if not turn.has_consent_answer():
         turn.replies.append(consent.start(turn.session, turn.participant))
     return True
 
@@ -111,7 +111,7 @@ def stop_in_words(turn: Turn) -> bool:
 
 
 def first_contact(turn: Turn) -> bool:
-    if _has_consent(turn) or turn.participant.status is ParticipantStatus.STOPPED:
+    if turn.has_consent_answer() or turn.participant.status is ParticipantStatus.STOPPED:
         return False
     if keywords.is_bare_start(turn.text) or not _is_member(turn):
         return _acknowledge(turn, "join.how_to_join")
@@ -143,10 +143,6 @@ def run(turn: Turn) -> None:
     for rule in RULES:
         if rule(turn):
             return
-
-
-def _has_consent(turn: Turn) -> bool:
-    return turn.has_consent_answer()
 
 
 def _is_member(turn: Turn) -> bool:

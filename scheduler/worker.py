@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import transaction
 from bot.models import Channel, utcnow
-from bot.sending.dispatcher import Dispatcher
+from bot.sending.dispatcher import BATCH_SECONDS, Dispatcher
 from bot.sending.envelope import Adapter
 from bot.sending.sweeper import sweep
 from bot.settings import Settings
@@ -56,11 +56,9 @@ class Jobs:
         return cls(sessions, settings, adapters, dispatcher)
 
     def pass_size(self) -> int:
-        sending = self.settings.sending
-        slowest = min(
-            sending.sms_per_second, sending.whatsapp_per_second, sending.telegram_per_second
-        )
-        return max(1, min(LARGEST_PASS, int(slowest * PASS_SECONDS)))
+        # A batch is half a second of the slowest working channel; a pass is PASS_SECONDS of them.
+        batches = int(PASS_SECONDS / BATCH_SECONDS)
+        return min(LARGEST_PASS, self.dispatcher.batch_size * batches)
 
     def dispatch_outbox(self) -> None:
         if self.dispatcher.stopping.is_set():

@@ -42,6 +42,10 @@ ESSENTIAL_KINDS = frozenset({"reply", "consent", "stop_confirmation", "staff"})
 STATUS_PATH = "/webhooks/twilio/status"
 
 
+def whatsapp_window_open(last_inbound_at: datetime | None, now: datetime) -> bool:
+    return last_inbound_at is not None and last_inbound_at + WHATSAPP_WINDOW > now
+
+
 @dataclass(frozen=True)
 class Claimed:
     message_id: int
@@ -170,10 +174,9 @@ class _Decider:
         return True
 
     def _whatsapp_window_closed(self, message: Message, address: Address) -> bool:
-        last = address.last_inbound_at
         # A 63016 from Twilio beats our own record: the window was closed whatever we thought.
-        closed = last is None or last + WHATSAPP_WINDOW <= self.now
-        return closed or message.error_code == WINDOW_CLOSED
+        open_ = whatsapp_window_open(address.last_inbound_at, self.now)
+        return not open_ or message.error_code == WINDOW_CLOSED
 
     def _outside_whatsapp_window(
         self, message: Message, address: Address

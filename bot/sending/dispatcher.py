@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db import transaction
 from bot.delivery_status import flag_failure, flag_unknown, stop_address
 from bot.models import Channel, Message, MessageStatus, utcnow
-from bot.sending.claiming import WINDOW_CLOSED, Claimed, claim_due
+from bot.sending.claiming import WINDOW_CLOSED, Claim, Claimed, claim_due
 from bot.sending.envelope import (
     Adapter,
     OutcomeUnknown,
@@ -57,6 +57,13 @@ class PassReport:
     @property
     def decided(self) -> int:
         return self.claimed + self.deferred + self.held + self.expired + self.cancelled
+
+    def add(self, claim: Claim) -> None:
+        self.claimed += len(claim.claimed)
+        self.deferred += claim.deferred
+        self.held += claim.held
+        self.expired += claim.expired
+        self.cancelled += claim.cancelled
 
 
 def _mark_sent():
@@ -148,11 +155,7 @@ class Dispatcher:
             size = min(self.batch_size, limit - report.decided)
             with transaction(self.sessions) as session:
                 claim = claim_due(session, self.settings, self.adapters.keys(), self.clock(), size)
-            report.claimed += len(claim.claimed)
-            report.deferred += claim.deferred
-            report.held += claim.held
-            report.expired += claim.expired
-            report.cancelled += claim.cancelled
+            report.add(claim)
             self._send_batch(claim.claimed, report)
             if claim.decided < size:
                 break  # nothing more is due

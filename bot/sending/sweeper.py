@@ -20,7 +20,7 @@ from bot.models import (
     Message,
     MessageStatus,
 )
-from bot.sending.claiming import NO_ADAPTER, WHATSAPP_WINDOW, WINDOW_CLOSED
+from bot.sending.claiming import NO_ADAPTER, WINDOW_CLOSED, whatsapp_window_open
 from bot.settings import Settings
 
 
@@ -84,4 +84,4 @@ def _can_go_now(
     last = address.last_inbound_at
     held_at = message.status_changed_at
     wrote_since = last is not None and (held_at is None or last > held_at)
-    return wrote_since and last + WHATSAPP_WINDOW > now
+    return wrote_since and whatsapp_window_open(last, now)

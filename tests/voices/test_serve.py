@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,12 +13,7 @@ import pytest
 
 from bot.db import make_engine
 from bot.migrate import upgrade
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.peers.stand_ins import free_port
 
 
 def wait_for_health(port: int, process: subprocess.Popen, seconds: float = 30) -> dict:
