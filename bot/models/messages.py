@@ -54,8 +54,8 @@ class Message(Base):
     __table_args__ = (
         # A provider's id is unique per channel: a replayed webhook cannot make a second row.
         UniqueConstraint("channel", "provider_id"),
-        # The outbox query: due rows in one status, oldest first.
-        Index("ix_messages_status_next_attempt_at", "status", "next_attempt_at"),
+        # The outbox query (bot/sending/claiming.py): queued rows, urgent or not, oldest first.
+        Index("ix_messages_outbox", "status", "urgent", "next_attempt_at", "id"),
         Index("ix_messages_participant_id_created_at", "participant_id", "created_at"),
     )
 

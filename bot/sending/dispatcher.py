@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, case, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -93,25 +93,41 @@ def _mark_sent():
 _MARK_SENT = _mark_sent()
 
 
-@contextmanager
-def _sent_records_unflushed(connection: Connection) -> Iterator[None]:
-    """On PostgreSQL, commit the batch's "sent" records without waiting for the disk.
+Record = Callable[[int, str, datetime], None]
 
-    If PostgreSQL itself crashed in that moment, a row would fall back to `sending` and then
-    `unknown`, never to a resend: safe under at-most-once, and it halves the hottest write.
-    Only on this connection and only for this batch: claims must still wait for the disk, or
-    a lost claim could put a sent message back in the queue."""
-    if connection.dialect.name != "postgresql":
-        yield
-        return
-    connection.exec_driver_sql("SET synchronous_commit = off")
-    connection.commit()
-    try:
-        yield
-    finally:
-        connection.rollback()  # in case a failed record left a transaction open
-        connection.exec_driver_sql("RESET synchronous_commit")
-        connection.commit()
+
+@contextmanager
+def _sent_recorder(engine: Engine) -> Iterator[Record]:
+    """Record "sent" for the batch's messages on one connection: no checkout or ping each.
+
+    Each record is one prepared UPDATE, committed on its own, so a crash loses at most the
+    message in hand. On PostgreSQL the UPDATE runs in autocommit (one round trip instead of
+    BEGIN, UPDATE, COMMIT) and does not wait for the disk: if PostgreSQL itself crashed in that
+    moment, the row would fall back to `sending` and then `unknown`, never to a resend. Both
+    settings are for this connection and this batch only: claims must still wait for the disk,
+    or a lost claim could put a sent message back in the queue."""
+    with engine.connect() as connection:
+        if connection.dialect.name != "postgresql":
+
+            def record(message_id: int, provider_id: str, now: datetime) -> None:
+                with connection.begin():
+                    connection.execute(_MARK_SENT, _sent(message_id, provider_id, now))
+
+            yield record
+            return
+        # SQLAlchemy puts the isolation level back when the connection returns to the pool.
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection.exec_driver_sql("SET synchronous_commit = off")
+        try:
+            yield lambda message_id, provider_id, now: connection.execute(
+                _MARK_SENT, _sent(message_id, provider_id, now)
+            )
+        finally:
+            connection.exec_driver_sql("RESET synchronous_commit")
+
+
+def _sent(message_id: int, provider_id: str, now: datetime) -> dict:
+    return {"message_id": message_id, "provider_id": provider_id, "now": now}
 
 
 def batch_size_for(sending: SendingSettings, channels: Collection[Channel]) -> int:
@@ -139,7 +155,7 @@ class Dispatcher:
         self.sessions, self.settings, self.adapters = sessions, settings, adapters
         self.pacer = pacer or Pacer(settings.sending)
         self.clock = clock
-        # Sessions for decisions; the engine itself for the one hot UPDATE.
+        # Sessions for decisions; the engine itself for the one hot UPDATE (_sent_recorder).
         self.engine = sessions.kw["bind"]
         self.batch_size = batch_size or batch_size_for(settings.sending, adapters.keys())
         # Set by the worker on shutdown: the pass stops between sends, never during one.
@@ -163,15 +179,14 @@ class Dispatcher:
 
     def _send_batch(self, batch: list[Claimed], report: PassReport) -> None:
         attempted = 0
-        # One connection for the batch's "sent" records: no pool checkout or ping per message.
         try:
-            with self.engine.connect() as connection, _sent_records_unflushed(connection):
+            with _sent_recorder(self.engine) as record:
                 for item in batch:
                     if self.stopping.is_set():
                         break  # shutting down: what is left was never tried, so it can wait
                     self.pacer.wait(item.envelope.channel, item.envelope.to)
                     attempted += 1
-                    self._send(item, report, connection)
+                    self._send(item, report, record)
         finally:
             # Rows never handed to an adapter go back to the queue rather than becoming
             # `unknown`: nobody could have received them. (If this write fails too, the sweep
@@ -190,7 +205,7 @@ class Dispatcher:
                 .execution_options(synchronize_session=False)
             )
 
-    def _send(self, item: Claimed, report: PassReport, connection: Connection) -> None:
+    def _send(self, item: Claimed, report: PassReport, record_sent: Record) -> None:
         adapter: Adapter = self.adapters[item.envelope.channel]
         try:
             provider_id = adapter.send(item.envelope)
@@ -204,7 +219,7 @@ class Dispatcher:
             outcome = None
         try:
             if outcome is None:
-                self._record_sent(connection, item, provider_id)
+                record_sent(item.message_id, provider_id, self.clock())
                 report.sent += 1
             else:
                 self._record_failure(item, outcome, report)
@@ -212,14 +227,6 @@ class Dispatcher:
             # The provider call is done; only our record of it failed. The row stays `sending`
             # and the sweep marks it unknown: safe. Carry on with the rest of the batch.
             log.error("could not record message %s: %s", item.message_id, type(exc).__name__)
-
-    def _record_sent(self, connection: Connection, item: Claimed, provider_id: str) -> None:
-        # The common case, so one prepared UPDATE on a plain connection, without the ORM.
-        with connection.begin():
-            connection.execute(
-                _MARK_SENT,
-                {"message_id": item.message_id, "provider_id": provider_id, "now": self.clock()},
-            )
 
     def _record_failure(self, item: Claimed, failure: SendFailure, report: PassReport) -> None:
         now = self.clock()
