@@ -1,5 +1,6 @@
 """The pending-question state table: which question a participant owes us an answer to, and
-which handler reads their answer. Handlers return the next state, or None when done."""
+which handler reads their answer. Handlers return the next state, None when done, or PASS when
+the question has gone stale and the message is for the other rules."""
 
 from __future__ import annotations
 
@@ -25,7 +26,14 @@ class Next:
     misses: int = 0
 
 
-Handler = Callable[["Turn", ConversationState], "Next | None"]
+class Pass:
+    """A handler's way of saying "this message is not an answer any more" (the question went
+    stale): the state is dropped and the engine's later rules take the message."""
+
+
+PASS = Pass()
+
+Handler = Callable[["Turn", ConversationState], "Next | Pass | None"]
 HANDLERS: dict[PendingQuestion, Handler] = {}
 
 
@@ -67,6 +75,9 @@ def answer_pending(turn: Turn) -> bool:
     if state is None or state.pending not in HANDLERS:
         return False
     nxt = HANDLERS[state.pending](turn, state)
+    if isinstance(nxt, Pass):
+        turn.session.delete(state)
+        return False
     if nxt is None:
         turn.session.delete(state)
     else:

@@ -31,6 +31,7 @@ from bot.models import (
 )
 from bot.outbox import cancel_pending
 from bot.participants import set_status
+from bot.reminders import rsvp as _rsvp_handlers  # noqa: F401  registers the RSVP handlers
 from bot.turn import Turn
 
 ACK_EVERY = timedelta(hours=24)

@@ -14,11 +14,13 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Any
 
 from bot.settings_checks import (
     check_bool,
+    check_clock_or_off,
     check_database_url,
     check_http_url,
     check_language,
@@ -116,6 +118,18 @@ class SendingSettings:
 
 
 @dataclass(frozen=True)
+class ReminderSettings:
+    """The reminder plan every course has unless staff give it its own (bot.reminders.plan)."""
+
+    # The day before the session at this local time; None switches it off.
+    day_before_at: time | None = time(10, 0)
+    # On the day, this many hours before the start; 0 switches it off.
+    hours_before: float = 2.0
+    # When staff mark someone as missing a session: a kind message, and a task to phone them.
+    missed_follow_up: bool = True
+
+
+@dataclass(frozen=True)
 class Settings:
     source: str = "(defaults)"
     app: AppSettings = field(default_factory=AppSettings)
@@ -123,6 +137,7 @@ class Settings:
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     sending: SendingSettings = field(default_factory=SendingSettings)
+    reminders: ReminderSettings = field(default_factory=ReminderSettings)
 
 
 # Each key: (checker, example shown when the value is wrong). Checkers return the clean value
@@ -179,6 +194,11 @@ SCHEMA: dict[str, dict[str, tuple[Any, str]]] = {
             "whatsapp_pence_per_message = 3",
         ),
     },
+    "reminders": {
+        "day_before_at": (check_clock_or_off, 'day_before_at = "10:00"  (or "off")'),
+        "hours_before": (check_positive_number(0, 24), "hours_before = 2  (0 switches it off)"),
+        "missed_follow_up": (check_bool, "missed_follow_up = true"),
+    },
 }
 
 SECTION_TYPES = {
@@ -187,6 +207,7 @@ SECTION_TYPES = {
     "twilio": TwilioSettings,
     "telegram": TelegramSettings,
     "sending": SendingSettings,
+    "reminders": ReminderSettings,
 }
 
 

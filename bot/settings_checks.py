@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import time
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
-from bot.time_windows import TimeWindow
+from bot.time_windows import TimeWindow, parse_clock_or_off
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _DB_SCHEMES = ("sqlite", "postgresql", "postgres", "postgresql+psycopg")
@@ -90,6 +91,10 @@ def check_timezone(value: Any) -> str:
 
 def check_window(value: Any) -> TimeWindow:
     return TimeWindow.parse(_text(value))
+
+
+def check_clock_or_off(value: Any) -> time | None:
+    return parse_clock_or_off(_text(value))
 
 
 def check_language(value: Any) -> str:

@@ -7,6 +7,20 @@ from dataclasses import dataclass
 from datetime import time
 
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def parse_clock_or_off(text: str) -> time | None:
+    """A local clock time written "10:00", or None for "off"."""
+    if text.strip().lower() == "off":
+        return None
+    match = _CLOCK.match(text)
+    if not match:
+        raise ValueError(f'"{text}" is not a time like "10:00" (or "off")')
+    try:
+        return time(int(match.group(1)), int(match.group(2)))
+    except ValueError:
+        raise ValueError(f'"{text}" is a time that does not exist on a clock') from None
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.reminders.firing import fire_due_reminders
 from bot.settings import Settings
 
 Producer = Callable[[Session, Settings, datetime], int]
 
-# Reminders (issue 5) and survey steps (issue 6) register themselves here.
-PRODUCERS: list[Producer] = []
+# Survey steps (issue 6) join the reminders here.
+PRODUCERS: list[Producer] = [fire_due_reminders]
 
 
 def fire_due(session: Session, settings: Settings, now: datetime) -> int:

@@ -24,7 +24,7 @@ from bot.audit import record
 from bot.db import transaction
 from bot.importing import participants, sessions
 from bot.importing.rows import Checked, Columns, CsvRow, ImportFileError, ImportReport, read_table
-from bot.settings import AppSettings
+from bot.settings import AppSettings, Settings
 from voices.runtime import runtime_from_context
 
 Tick = Callable[[], None]
@@ -35,20 +35,22 @@ class ImportKind:
     noun: str
     columns: Columns
     check: Callable[[Session, list[CsvRow], AppSettings], Checked[Any]]
-    apply: Callable[[Session, Checked[Any], AppSettings, Tick], ImportReport]
+    apply: Callable[[Session, Checked[Any], Settings, Tick], ImportReport]
 
 
 PARTICIPANTS = ImportKind(
     "participants",
     participants.COLUMNS,
     participants.check_participants,
-    lambda db, checked, app, tick: participants.apply_participants(db, checked, app, on_row=tick),
+    lambda db, checked, settings, tick: participants.apply_participants(
+        db, checked, settings.app, on_row=tick
+    ),
 )
 SESSIONS = ImportKind(
     "sessions",
     sessions.COLUMNS,
     sessions.check_sessions,
-    lambda db, checked, _app, tick: sessions.apply_sessions(db, checked, on_row=tick),
+    lambda db, checked, settings, tick: sessions.apply_sessions(db, checked, settings, on_row=tick),
 )
 
 FILE = click.argument("file", type=click.Path(path_type=Path))
@@ -87,7 +89,7 @@ def _run_import(ctx: click.Context, kind: ImportKind, path: Path, skip_bad_rows:
     except ImportFileError as exc:
         raise click.ClickException(f"{path}: {exc}") from None
     try:
-        report = _check_and_apply(runtime.sessions, kind, rows, runtime.settings.app, skip_bad_rows)
+        report = _check_and_apply(runtime.sessions, kind, rows, runtime.settings, skip_bad_rows)
     except IntegrityError:
         # Another process (say, the web process taking a first message) added the same address
         # or session at the same moment. The whole import rolled back, so a rerun is safe.
@@ -104,11 +106,11 @@ def _check_and_apply(
     factory: sessionmaker[Session],
     kind: ImportKind,
     rows: list[CsvRow],
-    app: AppSettings,
+    settings: Settings,
     skip_bad_rows: bool,
 ) -> ImportReport:
     with transaction(factory) as session:
-        checked = kind.check(session, rows, app)
+        checked = kind.check(session, rows, settings.app)
         for error in checked.errors:
             click.echo(str(error), err=True)
         if checked.errors and not skip_bad_rows:
@@ -117,7 +119,7 @@ def _check_and_apply(
         label = f"Importing {kind.noun}"
         # On standard error, so that standard output carries only the summary.
         with click.progressbar(length=len(checked.rows), label=label, file=sys.stderr) as bar:
-            return kind.apply(session, checked, app, lambda: bar.update(1))
+            return kind.apply(session, checked, settings, lambda: bar.update(1))
 
 
 def _refusal(bad: int, good: int) -> str:

@@ -31,14 +31,16 @@ from bot.importing.rows import (
     Problems,
     RowError,
 )
-from bot.models import Course, CourseSession, utcnow
-from bot.settings import AppSettings
+from bot.models import Course, CourseSession, SessionStatus, utcnow
+from bot.reminders.schedule import schedule_session
+from bot.reminders.session_changes import cancel_session, move_session, restore_session
+from bot.settings import AppSettings, Settings
 
 log = logging.getLogger(__name__)
 
 COLUMNS = Columns(
     required=("course", "date", "start", "end"),
-    optional=("title", "location", "online_url", "ref"),
+    optional=("title", "location", "online_url", "ref", "status"),
 )
 # The longest each text may be: the model's column sizes.
 LIMITS = {"title": 200, "location": 200, "online_url": 500, "ref": 64}
@@ -57,6 +59,8 @@ class SessionRow:
     location: str | None
     online_url: str | None
     ref: str | None
+    # Empty leaves the stored status alone; "cancelled" calls the session off.
+    status: SessionStatus | None = None
 
     @property
     def key(self) -> tuple[str, str, object]:
@@ -105,6 +109,7 @@ def _parse(row: CsvRow, zone: ZoneInfo) -> SessionRow:
     end = problems.check(_clock, "end", values["end"])
     texts = {name: problems.check(_text, name, values.get(name, "")) for name in LIMITS}
     problems.check(_web_address, texts["online_url"])
+    status = problems.check(_status, values.get("status", ""))
     problems.raise_any()
     # Every parser above raises rather than return None for a required value.
     assert course is not None and day is not None and start is not None and end is not None
@@ -118,7 +123,19 @@ def _parse(row: CsvRow, zone: ZoneInfo) -> SessionRow:
         location=texts["location"],
         online_url=texts["online_url"],
         ref=texts["ref"],
+        status=status,
     )
+
+
+def _status(text: str) -> SessionStatus | None:
+    word = text.strip().lower()
+    if not word:
+        return None
+    if word in ("cancelled", "canceled"):
+        return SessionStatus.CANCELLED
+    if word == "scheduled":
+        return SessionStatus.SCHEDULED
+    raise BadRow(f'status: "{text}" should be scheduled or cancelled (or left empty)')
 
 
 def _code(text: str) -> str:
@@ -180,6 +197,7 @@ def _utc(column: str, day: date, clock: time, zone: ZoneInfo) -> datetime:
 def apply_sessions(
     session: Session,
     checked: Checked[SessionRow],
+    settings: Settings,
     *,
     on_row: Callable[[], None] | None = None,
     now: datetime | None = None,
@@ -191,7 +209,7 @@ def apply_sessions(
     for row in checked.rows:
         course = courses.get(row.course) or _course(session, row)
         courses[row.course] = course
-        report.count(_apply(session, course, row, now))
+        report.count(_apply(session, course, row, settings, now))
         if on_row:
             on_row()
     record(session, "import.sessions", detail=report.as_dict())
@@ -209,7 +227,9 @@ def _course(session: Session, row: SessionRow) -> Course:
     return course
 
 
-def _apply(session: Session, course: Course, row: SessionRow, now: datetime) -> Outcome:
+def _apply(
+    session: Session, course: Course, row: SessionRow, settings: Settings, now: datetime
+) -> Outcome:
     existing = _find(session, course, row)
     if existing is None:
         created = CourseSession(
@@ -219,13 +239,26 @@ def _apply(session: Session, course: Course, row: SessionRow, now: datetime) -> 
             ends_at=row.ends_at,
             location=row.location,
             online_url=row.online_url,
+            status=row.status or SessionStatus.SCHEDULED,
         )
         session.add(created)
         session.flush()
         if created.starts_at > now:
             book_members(session, created)
+        schedule_session(session, created, settings)
         return Outcome.CREATED
-    return Outcome.UPDATED if _update(existing, row) else Outcome.UNCHANGED
+    changed = _update(existing, row)
+    # A new time or status is more than an edit: reminders follow, and people are told.
+    if existing.starts_at != row.starts_at or existing.ends_at != row.ends_at:
+        move_session(session, existing, row.starts_at, row.ends_at, settings, now)
+        changed = True
+    if row.status is SessionStatus.CANCELLED and existing.status is not SessionStatus.CANCELLED:
+        cancel_session(session, existing, settings, now)
+        changed = True
+    if row.status is SessionStatus.SCHEDULED and existing.status is SessionStatus.CANCELLED:
+        restore_session(session, existing, settings)
+        changed = True
+    return Outcome.UPDATED if changed else Outcome.UNCHANGED
 
 
 def _find(session: Session, course: Course, row: SessionRow) -> CourseSession | None:
@@ -241,8 +274,6 @@ def _find(session: Session, course: Course, row: SessionRow) -> CourseSession | 
 def _update(existing: CourseSession, row: SessionRow) -> bool:
     # An empty optional cell leaves what is stored alone, as in the participants import.
     wanted = {
-        "starts_at": row.starts_at,
-        "ends_at": row.ends_at,
         "location": row.location,
         "online_url": row.online_url,
     }

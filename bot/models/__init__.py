@@ -8,6 +8,8 @@ from bot.models.courses import (
     CourseMembership,
     CourseSession,
     Enrolment,
+    ReminderKind,
+    ReminderTime,
     Rsvp,
     SessionStatus,
 )
@@ -49,6 +51,8 @@ __all__ = [
     "Participant",
     "ParticipantStatus",
     "PendingQuestion",
+    "ReminderKind",
+    "ReminderTime",
     "Rsvp",
     "SessionStatus",
     "StaffRole",

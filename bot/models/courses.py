@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base, UTCDateTime, str_enum, utcnow
@@ -39,6 +39,15 @@ class Course(Base):
     title: Mapped[str] = mapped_column(String(200))
     location: Mapped[str | None] = mapped_column(String(200))
     online_url: Mapped[str | None] = mapped_column(String(500))
+    # The course's reminder plan. None means "as in settings"; see bot.reminders.plan.
+    # The day-before reminder's local clock time, "HH:MM", or "off".
+    reminder_day_before: Mapped[str | None] = mapped_column(String(5))
+    # Hours before the start for the on-the-day reminder; 0 switches it off.
+    reminder_hours_before: Mapped[float | None] = mapped_column(Float)
+    # An optional message from the tutor between sessions, written by staff, sent as written
+    # this many days after each session.
+    tutor_message: Mapped[str | None] = mapped_column(Text)
+    tutor_message_days_after: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sessions: Mapped[list[CourseSession]] = relationship(
@@ -99,6 +108,36 @@ class Enrolment(Base):
     rsvp_reason: Mapped[str | None] = mapped_column(Text)
     attendance: Mapped[Attendance] = mapped_column(str_enum(Attendance), default=Attendance.UNKNOWN)
     attendance_marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when staff take the person off this session. The row stays, for the record, but gets
+    # no reminders and does not count in attendance figures.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     session: Mapped[CourseSession] = relationship(back_populates="enrolments")
+
+
+class ReminderKind(enum.StrEnum):
+    DAY_BEFORE = "day_before"  # the day before, at a set local time
+    ON_THE_DAY = "on_the_day"  # a set number of hours before the start
+    TUTOR = "tutor"  # the tutor's message between sessions, some days after
+
+
+class ReminderTime(Base):
+    """When one kind of reminder for one session falls due, and whether it has been fired.
+
+    One row per (session, kind) rather than per booking, so that moving a session re-times a
+    handful of rows however many people are booked, and the "fire due" pass reads only the
+    rows that are due, through the (fired, due_at) index."""
+
+    __tablename__ = "reminder_times"
+    __table_args__ = (
+        UniqueConstraint("session_id", "kind"),
+        Index("ix_reminder_times_fired_due_at", "fired", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("course_sessions.id"))
+    kind: Mapped[ReminderKind] = mapped_column(str_enum(ReminderKind))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fired: Mapped[bool] = mapped_column(default=False)
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -57,6 +57,7 @@ class Message(Base):
         # The outbox query (bot/sending/claiming.py): queued rows, urgent or not, oldest first.
         Index("ix_messages_outbox", "status", "urgent", "next_attempt_at", "id"),
         Index("ix_messages_participant_id_created_at", "participant_id", "created_at"),
+        Index("ix_messages_enrolment_id", "enrolment_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,6 +65,9 @@ class Message(Base):
     channel: Mapped[Channel] = mapped_column(str_enum(Channel))
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
     address_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id"))
+    # The booking a reminder, change notice or follow-up is about, so that moving or
+    # cancelling a session can find what is still waiting to go.
+    enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("enrolments.id"))
     # Exactly what the person wrote or what we sent. Never trimmed, never corrected.
     body: Mapped[str] = mapped_column(Text)
     provider_id: Mapped[str | None] = mapped_column(String(64))

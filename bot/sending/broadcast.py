@@ -28,14 +28,14 @@ PREFERENCE = {Channel.TELEGRAM: 0, Channel.SIMULATOR: 1, Channel.WHATSAPP: 2, Ch
 CHUNK = 5000  # keeps each IN (...) list well inside every driver's parameter limit
 
 
-def queue_broadcast(
-    session: Session, participant_ids: Iterable[int], text: str, *, kind: str, key: str
-) -> int:
-    """Queue `text` once to each reachable participant. Returns how many were queued.
+def best_addresses(
+    session: Session, participant_ids: Iterable[int], statuses: Iterable[ParticipantStatus]
+) -> dict[int, tuple[int, Channel]]:
+    """Each participant's best working address as (address id, channel), for those in `statuses`.
 
-    `key` names the broadcast; with it, queueing the same broadcast again adds nobody twice
-    (each row's send_key is unique)."""
+    People with no working address are left out: there is nothing to send to."""
     ids = sorted(set(participant_ids))
+    wanted = tuple(statuses)
     chosen: dict[int, tuple[int, Channel]] = {}
     for start in range(0, len(ids), CHUNK):
         rows = session.execute(
@@ -44,13 +44,26 @@ def queue_broadcast(
             .where(
                 Address.participant_id.in_(ids[start : start + CHUNK]),
                 Address.status == AddressStatus.ACTIVE,
-                Participant.status.in_((ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED)),
+                Participant.status.in_(wanted),
             )
         )
         for participant_id, address_id, channel in rows:
             best = chosen.get(participant_id)
             if best is None or PREFERENCE[channel] < PREFERENCE[best[1]]:
                 chosen[participant_id] = (address_id, channel)
+    return chosen
+
+
+def queue_broadcast(
+    session: Session, participant_ids: Iterable[int], text: str, *, kind: str, key: str
+) -> int:
+    """Queue `text` once to each reachable participant. Returns how many were queued.
+
+    `key` names the broadcast; with it, queueing the same broadcast again adds nobody twice
+    (each row's send_key is unique)."""
+    chosen = best_addresses(
+        session, participant_ids, (ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED)
+    )
     already = set(
         session.scalars(select(Message.send_key).where(Message.send_key.like(f"{kind}:{key}:%")))
     )

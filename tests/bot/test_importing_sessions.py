@@ -40,7 +40,7 @@ def check(session, settings, tmp_path, text: str):
 
 def run_import(session, settings, tmp_path, text: str):
     checked = check(session, settings, tmp_path, text)
-    report = apply_sessions(session, checked, now=NOW)
+    report = apply_sessions(session, checked, settings, now=NOW)
     session.flush()
     return checked, report
 
@@ -254,5 +254,5 @@ def test_a_progress_callback_is_called_once_per_imported_row(session, settings, 
     text = HEADER + "ART24,Art,2026-02-10,10:00,12:00,,,\nART24,,2026-02-11,10:00,12:00,,,\n"
     ticks = []
     checked = check(session, settings, tmp_path, text)
-    apply_sessions(session, checked, on_row=lambda: ticks.append(1), now=NOW)
+    apply_sessions(session, checked, settings, on_row=lambda: ticks.append(1), now=NOW)
     assert len(ticks) == 2

@@ -1,0 +1,106 @@
+"""Changes to sessions and bookings, and everything each one must set off.
+
+- Moving a session re-times its reminders, withdraws those queued for the old time, and tells
+  the people booked the new day and time.
+- Cancelling a session withdraws its reminders and tells the people booked.
+- Taking a booking off withdraws that person's reminders for it.
+
+"Withdraw" means a message not yet handed to a provider is cancelled, and its send key is freed
+so that a reminder for the new time can be queued. A reminder already sent keeps its key:
+nobody gets the same kind of reminder twice for one booking."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.models import CourseSession, Enrolment, Message, MessageStatus, SessionStatus
+from bot.outbox import NOT_YET_SENT
+from bot.reminders.audience import queue_each, reachable
+from bot.reminders.schedule import schedule_session
+from bot.reminders.wording import session_notice
+from bot.settings import Settings
+
+
+def move_session(
+    session: Session,
+    course_session: CourseSession,
+    starts_at: datetime,
+    ends_at: datetime,
+    settings: Settings,
+    now: datetime,
+) -> int:
+    """Give the session a new time. Returns how many people were told it moved."""
+    moved = starts_at != course_session.starts_at
+    course_session.starts_at, course_session.ends_at = starts_at, ends_at
+    if not moved:
+        return 0
+    withdraw(session, _bookings_of(course_session.id), now)
+    schedule_session(session, course_session, settings, rearm=True)
+    if course_session.status is not SessionStatus.SCHEDULED or starts_at <= now:
+        return 0
+    return _tell_everyone_booked(session, course_session, "sessions.moved", settings, now)
+
+
+def cancel_session(
+    session: Session, course_session: CourseSession, settings: Settings, now: datetime
+) -> int:
+    """Call the session off. Returns how many people were told."""
+    if course_session.status is SessionStatus.CANCELLED:
+        return 0
+    course_session.status = SessionStatus.CANCELLED
+    withdraw(session, _bookings_of(course_session.id), now)
+    schedule_session(session, course_session, settings)
+    if course_session.starts_at <= now:
+        return 0
+    return _tell_everyone_booked(session, course_session, "sessions.cancelled", settings, now)
+
+
+def restore_session(session: Session, course_session: CourseSession, settings: Settings) -> None:
+    """Put a cancelled session back on: its reminders are planned again."""
+    if course_session.status is SessionStatus.SCHEDULED:
+        return
+    course_session.status = SessionStatus.SCHEDULED
+    schedule_session(session, course_session, settings, rearm=True)
+
+
+def remove_booking(session: Session, enrolment: Enrolment, now: datetime) -> None:
+    """Take one person off one session. Their row stays for the record."""
+    if enrolment.removed_at is None:
+        enrolment.removed_at = now
+    withdraw(session, select(Enrolment.id).where(Enrolment.id == enrolment.id), now)
+
+
+def withdraw(session: Session, enrolment_ids, now: datetime) -> int:
+    """Cancel every not-yet-sent message about these bookings and free its send key."""
+    result = session.execute(
+        update(Message)
+        .where(Message.enrolment_id.in_(enrolment_ids), Message.status.in_(NOT_YET_SENT))
+        .values(status=MessageStatus.CANCELLED, status_changed_at=now, send_key=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def _bookings_of(session_id: int):
+    return select(Enrolment.id).where(Enrolment.session_id == session_id)
+
+
+def _tell_everyone_booked(
+    session: Session, course_session: CourseSession, key: str, settings: Settings, now: datetime
+) -> int:
+    zone = ZoneInfo(settings.app.timezone)
+    course = course_session.course
+    stamp = f"{course_session.starts_at:%Y%m%dT%H%M}"
+    told = queue_each(
+        session,
+        reachable(session, [course_session.id]),
+        lambda target: session_notice(key, course, course_session, target.language, zone),
+        key=lambda target: f"{key.split('.')[1]}:{target.enrolment_id}:{stamp}",
+        now=now,
+        not_after=lambda target: course_session.starts_at,
+    )
+    return len(told)

@@ -1,0 +1,99 @@
+"""What session messages say: what, when and where, in the participant's language and time zone.
+
+Times are shown the way people say them ("2:30pm", "10am") and days in full ("Tuesday 24
+November"), in the configured time zone, never in UTC."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot import copy
+from bot.events import Reply
+from bot.models import Channel, Course, CourseSession, ReminderKind
+
+# Chat channels show the choices as buttons; SMS and WhatsApp say "Reply 1 ...".
+BUTTON_CHANNELS = (Channel.TELEGRAM, Channel.SIMULATOR)
+RSVP_VALUES = ("1", "2", "3")
+
+
+def clock(moment: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    hour = local.hour % 12 or 12
+    suffix = "am" if local.hour < 12 else "pm"
+    return f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
+
+
+def day(moment: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{local:%A} {local.day} {local:%B}"
+
+
+def rsvp_choices(language: str) -> tuple[tuple[str, str], ...]:
+    labels = ("rsvp.coming_label", "rsvp.cant_come_label", "rsvp.need_help_label")
+    return tuple(
+        (copy.text(label, language), value)
+        for label, value in zip(labels, RSVP_VALUES, strict=True)
+    )
+
+
+def rsvp_question(language: str, channel: Channel) -> Reply:
+    """The RSVP ask on its own, as a re-prompt: buttons on chat, numbers by text."""
+    if channel in BUTTON_CHANNELS:
+        return Reply(copy.text("rsvp.reprompt_buttons", language), choices=rsvp_choices(language))
+    return Reply(copy.text("rsvp.reprompt", language))
+
+
+def reminder(
+    kind: ReminderKind,
+    course: Course,
+    course_session: CourseSession,
+    language: str,
+    channel: Channel,
+    zone: ZoneInfo,
+) -> Reply:
+    """A reminder: what, when, where (or the link), then the RSVP ask."""
+    if kind is ReminderKind.TUTOR:
+        # Written by the tutor and sent exactly as written.
+        return Reply(course.tutor_message or "", kind="tutor")
+    when_key = "reminders.day_before" if kind is ReminderKind.DAY_BEFORE else "reminders.on_the_day"
+    lines = [
+        copy.text(
+            when_key,
+            language,
+            course=course.title,
+            day=day(course_session.starts_at, zone),
+            time=clock(course_session.starts_at, zone),
+        ),
+        *where(course, course_session, language),
+    ]
+    if channel in BUTTON_CHANNELS:
+        lines.append(copy.text("reminders.ask_buttons", language))
+        return Reply("\n".join(lines), kind="reminder", choices=rsvp_choices(language))
+    lines.append(copy.text("reminders.ask", language))
+    return Reply("\n".join(lines), kind="reminder")
+
+
+def where(course: Course, course_session: CourseSession, language: str) -> list[str]:
+    place = course_session.location or course.location
+    link = course_session.online_url or course.online_url
+    lines = []
+    if place:
+        lines.append(copy.text("reminders.place", language, place=place))
+    if link:
+        lines.append(copy.text("reminders.online", language, link=link))
+    return lines
+
+
+def session_notice(
+    key: str, course: Course, course_session: CourseSession, language: str, zone: ZoneInfo
+) -> Reply:
+    """A notice about one session (moved, cancelled, missed), naming the course, day and time."""
+    text = copy.text(
+        key,
+        language,
+        course=course.title,
+        day=day(course_session.starts_at, zone),
+        time=clock(course_session.starts_at, zone),
+    )
+    return Reply(text, kind="session_notice")
