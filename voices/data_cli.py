@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import exports
 from bot.audit import record
 from bot.db import transaction
-from bot.importing import participants, sessions
+from bot.importing import attendance, participants, sessions
 from bot.importing.rows import Checked, Columns, CsvRow, ImportFileError, ImportReport, read_table
 from bot.settings import AppSettings, Settings
 from voices.runtime import runtime_from_context
@@ -53,6 +53,15 @@ SESSIONS = ImportKind(
     lambda db, checked, settings, tick: sessions.apply_sessions(db, checked, settings, on_row=tick),
 )
 
+ATTENDANCE = ImportKind(
+    "attendance marks",
+    attendance.COLUMNS,
+    attendance.check_attendance,
+    lambda db, checked, settings, tick: attendance.apply_attendance(
+        db, checked, settings, on_row=tick
+    ),
+)
+
 FILE = click.argument("file", type=click.Path(path_type=Path))
 SKIP = click.option(
     "--skip-bad-rows", is_flag=True, help="Import the good rows and list the bad ones."
@@ -80,6 +89,15 @@ def import_participants(ctx: click.Context, file: Path, skip_bad_rows: bool) -> 
 def import_sessions(ctx: click.Context, file: Path, skip_bad_rows: bool) -> None:
     """Import course sessions: course, title, date, start, end, location, online_url, ref."""
     _run_import(ctx, SESSIONS, file, skip_bad_rows)
+
+
+@import_group.command("attendance")
+@FILE
+@SKIP
+@click.pass_context
+def import_attendance(ctx: click.Context, file: Path, skip_bad_rows: bool) -> None:
+    """Mark attendance: course, date, start, participant, attendance."""
+    _run_import(ctx, ATTENDANCE, file, skip_bad_rows)
 
 
 def _run_import(ctx: click.Context, kind: ImportKind, path: Path, skip_bad_rows: bool) -> None:

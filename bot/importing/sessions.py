@@ -103,10 +103,10 @@ def _parse(row: CsvRow, zone: ZoneInfo) -> SessionRow:
         raise BadRow(row.problem)
     values = row.values
     problems = Problems()
-    course = problems.check(_code, values["course"])
-    day = problems.check(_date, values["date"])
-    start = problems.check(_clock, "start", values["start"])
-    end = problems.check(_clock, "end", values["end"])
+    course = problems.check(parse_code, values["course"])
+    day = problems.check(parse_date, values["date"])
+    start = problems.check(parse_clock, "start", values["start"])
+    end = problems.check(parse_clock, "end", values["end"])
     texts = {name: problems.check(_text, name, values.get(name, "")) for name in LIMITS}
     problems.check(_web_address, texts["online_url"])
     status = problems.check(_status, values.get("status", ""))
@@ -135,17 +135,17 @@ def _status(text: str) -> SessionStatus | None:
         return SessionStatus.CANCELLED
     if word == "scheduled":
         return SessionStatus.SCHEDULED
-    raise BadRow(f'status: "{text}" should be scheduled or cancelled (or left empty)')
+    raise BadRow("status: write scheduled or cancelled, or leave it empty")
 
 
-def _code(text: str) -> str:
+def parse_code(text: str) -> str:
     code = text.upper()
     if not _CODE.match(code):
         raise BadRow("the course code must be 1 to 20 letters, digits, - or _")
     return code
 
 
-def _date(text: str) -> date:
+def parse_date(text: str) -> date:
     try:
         if _DATE.match(text):
             return date.fromisoformat(text)
@@ -154,7 +154,7 @@ def _date(text: str) -> date:
     raise BadRow("the date must be a real date written YYYY-MM-DD, like 2026-03-29")
 
 
-def _clock(column: str, text: str) -> time:
+def parse_clock(column: str, text: str) -> time:
     match = _CLOCK.match(text)
     try:
         if match:

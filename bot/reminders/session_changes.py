@@ -74,11 +74,17 @@ def remove_booking(session: Session, enrolment: Enrolment, now: datetime) -> Non
     withdraw(session, select(Enrolment.id).where(Enrolment.id == enrolment.id), now)
 
 
-def withdraw(session: Session, enrolment_ids, now: datetime) -> int:
-    """Cancel every not-yet-sent message about these bookings and free its send key."""
+def withdraw(
+    session: Session, enrolment_ids, now: datetime, *, kinds: tuple[str, ...] | None = None
+) -> int:
+    """Cancel every not-yet-sent message about these bookings (of these kinds, if given) and
+    free its send key."""
+    conditions = [Message.enrolment_id.in_(enrolment_ids), Message.status.in_(NOT_YET_SENT)]
+    if kinds is not None:
+        conditions.append(Message.kind.in_(kinds))
     result = session.execute(
         update(Message)
-        .where(Message.enrolment_id.in_(enrolment_ids), Message.status.in_(NOT_YET_SENT))
+        .where(*conditions)
         .values(status=MessageStatus.CANCELLED, status_changed_at=now, send_key=None)
         .execution_options(synchronize_session=False)
     )

@@ -16,7 +16,18 @@ from bot.models import AuditEvent, StaffRole, StaffUser
 from bot.staff import password_matches
 from voices.cli import cli
 
-EVERY_COMMAND = ["db", "export", "import", "init", "send", "serve", "staff", "telegram", "worker"]
+EVERY_COMMAND = [
+    "attendance",
+    "db",
+    "export",
+    "import",
+    "init",
+    "send",
+    "serve",
+    "staff",
+    "telegram",
+    "worker",
+]
 
 
 def write_config(tmp_path: Path, database_url: str) -> Path:
