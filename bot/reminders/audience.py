@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
 from bot.events import Reply
@@ -27,7 +28,9 @@ from bot.models import (
     ParticipantStatus,
     Rsvp,
 )
-from bot.sending.broadcast import CHUNK, best_addresses
+from bot.sending.broadcast import Ids, best_addresses, in_ids
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,57 +44,62 @@ class Target:
     channel: Channel
 
 
+def bookings_on(session_ids: Iterable[int]) -> Select:
+    """The ids of the live bookings on these sessions, as a subquery."""
+    return select(Enrolment.id).where(
+        Enrolment.session_id.in_(sorted(set(session_ids))), Enrolment.removed_at.is_(None)
+    )
+
+
 def reachable(session: Session, session_ids: Iterable[int]) -> list[Target]:
     """Every reachable booking on these sessions, in a stable order."""
     ids = sorted(set(session_ids))
-    bookings = []
-    for start in range(0, len(ids), CHUNK):
-        bookings += session.execute(
-            select(
-                Enrolment.id,
-                Enrolment.session_id,
-                Enrolment.participant_id,
-                Participant.language,
-                Enrolment.rsvp,
-            )
-            .join(Participant, Participant.id == Enrolment.participant_id)
-            .where(
-                Enrolment.session_id.in_(ids[start : start + CHUNK]),
-                Enrolment.removed_at.is_(None),
-                Participant.status == ParticipantStatus.ACTIVE,
+    if not ids:
+        return []
+    on_sessions = (Enrolment.session_id.in_(ids), Enrolment.removed_at.is_(None))
+    # Each lookup below is by index, with the booked people as a subquery. One query joining
+    # all four tables lets SQLite's planner walk every active participant instead.
+    bookings = session.execute(
+        select(Enrolment.id, Enrolment.session_id, Enrolment.participant_id, Enrolment.rsvp).where(
+            *on_sessions
+        )
+    ).all()
+    booked = select(Enrolment.participant_id).where(*on_sessions)
+    active = dict(
+        session.execute(
+            select(Participant.id, Participant.language).where(
+                Participant.id.in_(booked), Participant.status == ParticipantStatus.ACTIVE
             )
         ).all()
-    people = {row.participant_id for row in bookings}
-    agreed = said_yes_to_reminders(session, people)
-    addresses = best_addresses(session, agreed, (ParticipantStatus.ACTIVE,))
+    )
+    agreed = said_yes_to_reminders(session, booked)
+    addresses = best_addresses(session, booked, (ParticipantStatus.ACTIVE,))
     return sorted(
         (
             Target(
                 row.id,
                 row.session_id,
                 row.participant_id,
-                row.language,
+                active[row.participant_id],
                 row.rsvp,
                 *addresses[row.participant_id],
             )
             for row in bookings
-            if row.participant_id in addresses
+            if row.participant_id in active
+            and row.participant_id in agreed
+            and row.participant_id in addresses
         ),
         key=lambda target: target.enrolment_id,
     )
 
 
-def said_yes_to_reminders(session: Session, participant_ids: Iterable[int]) -> set[int]:
+def said_yes_to_reminders(session: Session, participant_ids: Ids) -> set[int]:
     """Those whose newest answer about reminders is yes. No answer means no."""
-    ids = sorted(set(participant_ids))
     newest: dict[int, bool] = {}
-    for start in range(0, len(ids), CHUNK):
+    for among in in_ids(Consent.participant_id, participant_ids):
         rows = session.execute(
             select(Consent.participant_id, Consent.granted)
-            .where(
-                Consent.participant_id.in_(ids[start : start + CHUNK]),
-                Consent.purpose == ConsentPurpose.REMINDERS,
-            )
+            .where(among, Consent.purpose == ConsentPurpose.REMINDERS)
             # Oldest first, so the last one seen for each person is their newest answer.
             .order_by(Consent.recorded_at, Consent.id)
         )
@@ -102,24 +110,32 @@ def said_yes_to_reminders(session: Session, participant_ids: Iterable[int]) -> s
 
 def queue_each(
     session: Session,
-    targets: Iterable[Target],
-    say: Callable[[Target], Reply],
+    items: Iterable[T],
+    say: Callable[[T], Reply],
     *,
-    key: Callable[[Target], str],
+    key: Callable[[T], str],
     now: datetime,
-    not_after: Callable[[Target], datetime | None] = lambda target: None,
-) -> list[Target]:
-    """Queue one message to each target whose key is not used yet. Returns those queued."""
-    targets = list(targets)
-    taken = _keys_in_use(session, [target.enrolment_id for target in targets])
+    not_after: Callable[[T], datetime | None] = lambda item: None,
+    target_of: Callable[[T], Target] = lambda item: item,  # type: ignore[assignment,return-value]
+    bookings: Ids | None = None,
+) -> list[T]:
+    """Queue one message for each item whose key is not used yet, in one INSERT.
+
+    Items are targets, or anything that names one through `target_of` (say, a target paired
+    with the reminder kind due for it). `bookings`, a query of the targets' enrolment ids, spares
+    sending their ids one by one. Returns the items queued."""
+    items = list(items)
+    if bookings is None:
+        bookings = [target_of(item).enrolment_id for item in items]
+    taken = _keys_in_use(session, bookings)
     rows, queued = [], []
-    for target in targets:
-        send_key = key(target)
+    for item in items:
+        send_key = key(item)
         if send_key in taken:
             continue
         taken.add(send_key)
-        reply = say(target)
-        queued.append(target)
+        target, reply = target_of(item), say(item)
+        queued.append(item)
         rows.append(
             {
                 "direction": Direction.OUTBOUND,
@@ -135,25 +151,27 @@ def queue_each(
                 "urgent": False,
                 "attempts": 0,
                 "next_attempt_at": now,
-                "not_after": not_after(target),
+                "not_after": not_after(item),
                 "created_at": now,
             }
         )
-    if rows:
-        session.execute(insert(Message), rows)
+    insert_rows(session, Message, rows)
     return queued
 
 
-def _keys_in_use(session: Session, enrolment_ids: list[int]) -> set[str]:
-    ids = sorted(set(enrolment_ids))
+def insert_rows(session: Session, model: type, rows: list[dict]) -> None:
+    """INSERT many ready-made rows as one Core executemany: no ORM objects, no flush.
+
+    Not `insert().values(rows)`: a multi-row VALUES is compiled afresh for every row count,
+    which costs more than the insert itself (130 ms against 19 ms for 200 messages)."""
+    if rows:
+        session.connection().execute(insert(model.__table__), rows)
+
+
+def _keys_in_use(session: Session, enrolment_ids: Ids) -> set[str]:
     keys: set[str] = set()
-    for start in range(0, len(ids), CHUNK):
+    for among in in_ids(Message.enrolment_id, enrolment_ids):
         keys.update(
-            session.scalars(
-                select(Message.send_key).where(
-                    Message.enrolment_id.in_(ids[start : start + CHUNK]),
-                    Message.send_key.is_not(None),
-                )
-            )
+            session.scalars(select(Message.send_key).where(among, Message.send_key.is_not(None)))
         )
     return keys

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.conversation import PASS, Next, Pass, handles
@@ -33,8 +33,10 @@ from bot.models import (
     SessionStatus,
     utcnow,
 )
+from bot.reminders.audience import insert_rows
 from bot.reminders.wording import rsvp_question
 from bot.rsvp_words import read_rsvp
+from bot.sending.broadcast import CHUNK
 
 if TYPE_CHECKING:
     from bot.models import ConversationState as State
@@ -54,39 +56,39 @@ def expect_answers(session: Session, targets: Iterable[Target]) -> None:
     if not latest:
         return
     now = utcnow()
-    existing = dict(
-        session.execute(
-            select(ConversationState.participant_id, ConversationState.pending).where(
-                ConversationState.participant_id.in_(latest)
-            )
-        ).all()
-    )
-    fresh = [
-        {
-            "participant_id": participant_id,
-            "pending": PendingQuestion.RSVP,
-            "context": {"enrolment_id": enrolment_id},
-            "misses": 0,
-            "asked_at": now,
-        }
-        for participant_id, enrolment_id in latest.items()
-        if participant_id not in existing
-    ]
-    if fresh:
-        session.execute(insert(ConversationState), fresh)
-    for participant_id, pending in existing.items():
-        if pending in REPLACEABLE:
+    ids = sorted(latest)
+    existing: dict[int, PendingQuestion] = {}
+    for start in range(0, len(ids), CHUNK):
+        existing.update(
             session.execute(
-                update(ConversationState)
-                .where(ConversationState.participant_id == participant_id)
-                .values(
-                    pending=PendingQuestion.RSVP,
-                    context={"enrolment_id": latest[participant_id]},
-                    misses=0,
-                    asked_at=now,
+                select(ConversationState.participant_id, ConversationState.pending).where(
+                    ConversationState.participant_id.in_(ids[start : start + CHUNK])
                 )
-                .execution_options(synchronize_session=False)
+            ).all()
+        )
+    # An older RSVP question is replaced: deleted and asked afresh, in two statements.
+    replaced = [pid for pid, pending in existing.items() if pending in REPLACEABLE]
+    for start in range(0, len(replaced), CHUNK):
+        session.execute(
+            delete(ConversationState).where(
+                ConversationState.participant_id.in_(replaced[start : start + CHUNK])
             )
+        )
+    insert_rows(
+        session,
+        ConversationState,
+        [
+            {
+                "participant_id": participant_id,
+                "pending": PendingQuestion.RSVP,
+                "context": {"enrolment_id": latest[participant_id]},
+                "misses": 0,
+                "asked_at": now,
+            }
+            for participant_id in ids
+            if participant_id not in existing or participant_id in replaced
+        ],
+    )
 
 
 @handles(PendingQuestion.RSVP)

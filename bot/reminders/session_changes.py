@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.events import Reply
 from bot.models import CourseSession, Enrolment, Message, MessageStatus, SessionStatus
 from bot.outbox import NOT_YET_SENT
-from bot.reminders.audience import queue_each, reachable
+from bot.reminders.audience import Target, bookings_on, queue_each, reachable
 from bot.reminders.schedule import schedule_session
 from bot.reminders.wording import session_notice
 from bot.settings import Settings
@@ -101,12 +102,23 @@ def _tell_everyone_booked(
     zone = ZoneInfo(settings.app.timezone)
     course = course_session.course
     stamp = f"{course_session.starts_at:%Y%m%dT%H%M}"
+    # The same words for everyone who reads the same language: worded once per language.
+    worded: dict[str, Reply] = {}
+
+    def say(target: Target) -> Reply:
+        if target.language not in worded:
+            worded[target.language] = session_notice(
+                key, course, course_session, target.language, zone
+            )
+        return worded[target.language]
+
     told = queue_each(
         session,
         reachable(session, [course_session.id]),
-        lambda target: session_notice(key, course, course_session, target.language, zone),
+        say,
         key=lambda target: f"{key.split('.')[1]}:{target.enrolment_id}:{stamp}",
         now=now,
         not_after=lambda target: course_session.starts_at,
+        bookings=bookings_on([course_session.id]),
     )
     return len(told)
