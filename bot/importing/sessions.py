@@ -256,7 +256,7 @@ def _apply(
         cancel_session(session, existing, settings, now)
         changed = True
     if row.status is SessionStatus.SCHEDULED and existing.status is SessionStatus.CANCELLED:
-        restore_session(session, existing, settings)
+        restore_session(session, existing, settings, now)
         changed = True
     return Outcome.UPDATED if changed else Outcome.UNCHANGED
 

@@ -2,7 +2,8 @@
 
 - Moving a session re-times its reminders, withdraws those queued for the old time, and tells
   the people booked the new day and time.
-- Cancelling a session withdraws its reminders and tells the people booked.
+- Cancelling a session withdraws its reminders and tells the people booked; putting it back on
+  plans them again and tells the people booked it is on.
 - Taking a booking off withdraws that person's reminders for it.
 
 "Withdraw" means a message not yet handed to a provider is cancelled, and its send key is freed
@@ -18,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.events import Reply
-from bot.models import CourseSession, Enrolment, Message, MessageStatus, SessionStatus
+from bot.models import CourseSession, Enrolment, Message, MessageStatus, SessionStatus, utcnow
 from bot.outbox import NOT_YET_SENT
 from bot.reminders.audience import Target, bookings_on, queue_each, reachable
 from bot.reminders.schedule import schedule_session
@@ -60,12 +61,22 @@ def cancel_session(
     return _tell_everyone_booked(session, course_session, "sessions.cancelled", settings, now)
 
 
-def restore_session(session: Session, course_session: CourseSession, settings: Settings) -> None:
-    """Put a cancelled session back on: its reminders are planned again."""
+def restore_session(
+    session: Session,
+    course_session: CourseSession,
+    settings: Settings,
+    now: datetime | None = None,
+) -> int:
+    """Put a cancelled session back on: its reminders are planned again, and the people booked,
+    who were told it was cancelled, are told it is on. Returns how many were told."""
     if course_session.status is SessionStatus.SCHEDULED:
-        return
+        return 0
+    now = now or utcnow()
     course_session.status = SessionStatus.SCHEDULED
     schedule_session(session, course_session, settings, rearm=True)
+    if course_session.starts_at <= now:
+        return 0
+    return _tell_everyone_booked(session, course_session, "sessions.back_on", settings, now)
 
 
 def remove_booking(session: Session, enrolment: Enrolment, now: datetime) -> None:
@@ -101,7 +112,10 @@ def _tell_everyone_booked(
 ) -> int:
     zone = ZoneInfo(settings.app.timezone)
     course = course_session.course
-    stamp = f"{course_session.starts_at:%Y%m%dT%H%M}"
+    # One key per change, not per start time: a session moved back to a time people heard of
+    # before, or cancelled again after being put back on, must be announced again. Replaying
+    # the same change is a no-op before it gets here (nothing changed), so the key need not be.
+    change = f"{now:%Y%m%dT%H%M%S.%f}"
     # The same words for everyone who reads the same language: worded once per language.
     worded: dict[str, Reply] = {}
 
@@ -116,7 +130,7 @@ def _tell_everyone_booked(
         session,
         reachable(session, [course_session.id]),
         say,
-        key=lambda target: f"{key.split('.')[1]}:{target.enrolment_id}:{stamp}",
+        key=lambda target: f"{key.split('.')[1]}:{target.enrolment_id}:{change}",
         now=now,
         not_after=lambda target: course_session.starts_at,
         bookings=bookings_on([course_session.id]),

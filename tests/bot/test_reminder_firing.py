@@ -675,6 +675,34 @@ def test_a_reminder_does_not_push_aside_a_consent_question_still_open(session, s
     assert (state.pending, state.context) == (PendingQuestion.CONSENT_SURVEYS, {})
 
 
+def test_a_reminder_replaces_an_older_rsvp_question_with_one_about_its_own_booking(
+    session, settings, course, art
+):
+    participant = person(session)
+    last_week = book(
+        session, planned(session, settings, course, START - timedelta(days=7)), participant
+    )
+    booking = book(session, art, participant)
+    session.add(
+        ConversationState(
+            participant_id=participant.id,
+            pending=PendingQuestion.RSVP_REASON,
+            context={"enrolment_id": last_week.id},
+            misses=1,
+            asked_at=utc(2026, 11, 16, 10, 5),
+        )
+    )
+    session.flush()
+
+    assert fire(session, settings, DAY_BEFORE_DUE) == 1
+
+    session.expire_all()
+    states = session.scalars(select(ConversationState)).all()
+    assert [(s.participant_id, s.pending, s.context, s.misses, s.asked_at) for s in states] == [
+        (participant.id, PendingQuestion.RSVP, {"enrolment_id": booking.id}, 0, DAY_BEFORE_DUE)
+    ]
+
+
 def test_the_workers_fire_due_pass_queues_due_reminders(session, settings, art):
     booking = book(session, art)
 
@@ -774,7 +802,8 @@ def test_everyone_booked_is_told_once_that_a_session_moved_and_a_repeat_move_tel
     assert [m.enrolment_id for m in notices] == [first.id, second.id]
     for notice in notices:
         assert notice.status is MessageStatus.QUEUED
-        assert notice.send_key == f"moved:{notice.enrolment_id}:20261126T1430"
+        # One key per change (the moment it was made), so a later change is told afresh.
+        assert notice.send_key == f"moved:{notice.enrolment_id}:20261120T120000.000000"
         assert notice.not_after == THURSDAY
         assert notice.body == (
             "Art for wellbeing has moved. It is now on Thursday 26 November at 2:30pm."
