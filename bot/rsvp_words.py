@@ -17,7 +17,8 @@ WORDS = {"one": Rsvp.COMING, "two": Rsvp.CANT_COME, "three": Rsvp.NEED_HELP}
 # A choice number first, then anything that is not another digit: "1", "1.", "2 sorry", "3)".
 _LEADING_NUMBER = re.compile(r"^\s*([123])(?!\d)")
 _CANT_COME = re.compile(
-    r"\b(can'?t|cannot|can not|won'?t|unable to|not able to)\b.{0,20}\b(come|make it|attend|go)\b"
+    r"\b(can'?t|cannot|can not|won'?t|unable to|not able to)\b.{0,20}"
+    r"\b(come|coming|make it|attend|attending|go|going)\b"
     r"|\bnot (coming|going|attending)\b"
     r"|\b(i'?m|i am) (ill|sick|unwell)\b",
     re.IGNORECASE,

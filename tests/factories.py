@@ -150,3 +150,26 @@ def create_membership(
     course = course or create_course(session)
     participant = participant or create_participant(session)
     return _add(session, CourseMembership(course_id=course.id, participant_id=participant.id, **kw))
+
+
+def create_consent(
+    session: Session,
+    participant_id: int,
+    *,
+    granted: bool = True,
+    purpose=None,
+    recorded_at: datetime | None = None,
+):
+    """An answer to a consent question; by default, yes to reminders."""
+    from bot.models import Consent, ConsentPurpose
+
+    return _add(
+        session,
+        Consent(
+            participant_id=participant_id,
+            purpose=purpose or ConsentPurpose.REMINDERS,
+            granted=granted,
+            wording_version="en:2026-11",
+            recorded_at=recorded_at or utcnow(),
+        ),
+    )

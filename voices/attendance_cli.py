@@ -59,6 +59,11 @@ def mark_command(
     wanted = [(p, Attendance.ATTENDED) for p in attended]
     wanted += [(p, Attendance.MISSED) for p in missed]
     wanted += [(p, Attendance.EXCUSED) for p in excused]
+    named_twice = sorted(
+        {p.upper() for p, _ in wanted if [q.upper() for q, _ in wanted].count(p.upper()) > 1}
+    )
+    if named_twice:
+        raise click.UsageError(f"{', '.join(named_twice)} named more than once: give one mark each")
     now = utcnow()
     try:
         with transaction(runtime.sessions) as session:

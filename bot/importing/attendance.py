@@ -29,7 +29,15 @@ from bot.importing.rows import (
     RowError,
 )
 from bot.importing.sessions import parse_clock, parse_code, parse_date
-from bot.models import Attendance, Course, CourseSession, Enrolment, Participant, utcnow
+from bot.models import (
+    Attendance,
+    Course,
+    CourseSession,
+    Enrolment,
+    Participant,
+    SessionStatus,
+    utcnow,
+)
 from bot.settings import AppSettings, Settings
 
 COLUMNS = Columns(
@@ -80,6 +88,12 @@ def find_session(
     ).all()
     if start is not None:
         found = [s for s in found if s.starts_at.astimezone(zone).time() == start]
+    # Nobody can miss a session that was called off.
+    called_off = [s for s in found if s.status is not SessionStatus.SCHEDULED]
+    found = [s for s in found if s.status is SessionStatus.SCHEDULED]
+    code = code.upper()
+    if not found and called_off:
+        raise BadRow(f"course {code}'s session on {day.isoformat()} was cancelled")
     if not found:
         at = f" at {start:%H:%M}" if start else ""
         raise BadRow(f"course {code} has no session on {day.isoformat()}{at}")

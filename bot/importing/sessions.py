@@ -248,12 +248,14 @@ def _apply(
         schedule_session(session, created, settings)
         return Outcome.CREATED
     changed = _update(existing, row)
-    # A new time or status is more than an edit: reminders follow, and people are told.
-    if existing.starts_at != row.starts_at or existing.ends_at != row.ends_at:
-        move_session(session, existing, row.starts_at, row.ends_at, settings, now)
-        changed = True
+    # A new time or status is more than an edit: reminders follow, and people are told. A row
+    # that both cancels and moves a session cancels first, so people hear only "cancelled", for
+    # the time they knew.
     if row.status is SessionStatus.CANCELLED and existing.status is not SessionStatus.CANCELLED:
         cancel_session(session, existing, settings, now)
+        changed = True
+    if existing.starts_at != row.starts_at or existing.ends_at != row.ends_at:
+        move_session(session, existing, row.starts_at, row.ends_at, settings, now)
         changed = True
     if row.status is SessionStatus.SCHEDULED and existing.status is SessionStatus.CANCELLED:
         restore_session(session, existing, settings, now)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.enrolment import book_members
 from bot.events import Reply
 from bot.models import CourseSession, Enrolment, Message, MessageStatus, SessionStatus, utcnow
 from bot.outbox import NOT_YET_SENT
@@ -73,9 +74,11 @@ def restore_session(
         return 0
     now = now or utcnow()
     course_session.status = SessionStatus.SCHEDULED
-    schedule_session(session, course_session, settings, rearm=True)
     if course_session.starts_at <= now:
         return 0
+    # Members who joined the course while it was off were not booked on it: book them now.
+    book_members(session, course_session)
+    schedule_session(session, course_session, settings, rearm=True)
     return _tell_everyone_booked(session, course_session, "sessions.back_on", settings, now)
 
 

@@ -331,6 +331,17 @@ def test_correcting_a_missed_mark_withdraws_the_unsent_follow_up_and_closes_the_
     assert session.get(Enrolment, enrolment.id).attendance is corrected
 
 
+def test_a_correction_withdraws_a_follow_up_held_for_the_whatsapp_window_too(
+    session, settings, enrolment
+):
+    mark(session, enrolment, Attendance.MISSED, settings, EVENING)
+    (held,) = follow_ups(session)
+    held.status = MessageStatus.HELD
+    mark(session, enrolment, Attendance.ATTENDED, settings, EVENING + timedelta(minutes=3))
+    (withdrawn,) = follow_ups(session)
+    assert (withdrawn.status, withdrawn.send_key) == (MessageStatus.CANCELLED, None)
+
+
 def test_a_correction_by_a_member_of_staff_records_who_closed_the_task(
     session, settings, enrolment
 ):

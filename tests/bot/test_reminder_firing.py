@@ -17,8 +17,6 @@ from sqlalchemy import func, select
 
 from bot.models import (
     Channel,
-    Consent,
-    ConsentPurpose,
     ConversationState,
     Course,
     CourseSession,
@@ -47,6 +45,7 @@ from bot.settings import ReminderSettings
 from scheduler.due import fire_due
 from tests.factories import (
     create_address,
+    create_consent,
     create_course,
     create_course_session,
     create_enrolment,
@@ -133,15 +132,7 @@ def person(
 
 
 def agree(session, participant: Participant, granted: bool, *, at: datetime) -> None:
-    session.add(
-        Consent(
-            participant_id=participant.id,
-            purpose=ConsentPurpose.REMINDERS,
-            granted=granted,
-            wording_version="en:2026-11",
-            recorded_at=at,
-        )
-    )
+    create_consent(session, participant.id, granted=granted, recorded_at=at)
     session.flush()
 
 

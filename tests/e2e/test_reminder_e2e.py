@@ -21,8 +21,6 @@ from bot.migrate import upgrade
 from bot.models import (
     Address,
     Channel,
-    Consent,
-    ConsentPurpose,
     Course,
     CourseSession,
     Enrolment,
@@ -36,6 +34,7 @@ from bot.models import (
 from bot.reminders.schedule import schedule_session
 from bot.settings import Settings
 from tests.e2e.test_telegram_webhook_e2e import wait_for
+from tests.factories import create_consent
 from tests.peers.stand_ins import free_port, wait_for_port
 
 TOKEN = "123457:reminder-e2e-token"
@@ -56,14 +55,7 @@ def college(tmp_path, empty_database_url, telegram_emulator):
         session.add(person)
         session.flush()
         session.add(Address(participant_id=person.id, channel=Channel.TELEGRAM, value="9301"))
-        session.add(
-            Consent(
-                participant_id=person.id,
-                purpose=ConsentPurpose.REMINDERS,
-                granted=True,
-                wording_version="en:2026-11",
-            )
-        )
+        create_consent(session, person.id)
         course = Course(code="ART1", title="Art for wellbeing", location="Room 2")
         session.add(course)
         session.flush()
