@@ -70,9 +70,18 @@ def _upgrade(config_path: str | None) -> None:
 
 def _register_commands() -> None:
     # Each command family lives in its own small module; they attach themselves here.
-    from voices import attendance_cli, data_cli, process_cli, send_cli, staff_cli, telegram_cli
+    from voices import (
+        attendance_cli,
+        course_cli,
+        data_cli,
+        process_cli,
+        send_cli,
+        staff_cli,
+        telegram_cli,
+    )
 
-    for module in (process_cli, staff_cli, data_cli, telegram_cli, send_cli, attendance_cli):
+    modules = (process_cli, staff_cli, data_cli, telegram_cli, send_cli, attendance_cli, course_cli)
+    for module in modules:
         module.register(cli)
 
 

@@ -6,12 +6,13 @@ call again: it only ever makes the rows match the session."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import CourseSession, ReminderTime, SessionStatus
+from bot.models import Course, CourseSession, ReminderTime, SessionStatus
 from bot.reminders.plan import moments, plan_for
 from bot.settings import Settings
 
@@ -48,3 +49,15 @@ def schedule_session(
         if rearm and row.fired:
             row.fired, row.fired_at = False, None
     session.flush()
+
+
+def reschedule_course(session: Session, course: Course, settings: Settings, now: datetime) -> int:
+    """After a course's plan changes: re-plan every session still to come. Returns how many."""
+    upcoming = session.scalars(
+        select(CourseSession).where(
+            CourseSession.course_id == course.id, CourseSession.starts_at > now
+        )
+    ).all()
+    for course_session in upcoming:
+        schedule_session(session, course_session, settings)
+    return len(upcoming)

@@ -7,7 +7,6 @@ missed mark still queues its follow-up (stale from noon on the Wednesday)."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,8 +17,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.attendance import FOLLOW_UP_KIND
-from bot.db import make_engine, make_session_factory, reading_only
-from bot.migrate import upgrade
 from bot.models import (
     Attendance,
     AuditEvent,
@@ -43,7 +40,6 @@ from tests.factories import (
     create_enrolment,
     create_participant,
 )
-from tests.voices.test_cli import write_config
 from voices.cli import cli
 
 
@@ -54,25 +50,6 @@ def utc(*parts: int) -> datetime:
 START = utc(2026, 11, 24, 14, 30)  # Tuesday 24 November 2026, 2:30pm GMT
 MARKED_AT = utc(2026, 11, 24, 17, 0)
 _numbers = itertools.count(1)
-
-
-@pytest.fixture
-def config(tmp_path, empty_database_url) -> Path:
-    # The CLI refuses a database that is not at the Alembic head, so migrate, not create_all.
-    engine = make_engine(empty_database_url)
-    upgrade(engine)
-    engine.dispose()
-    return write_config(tmp_path, empty_database_url)
-
-
-@pytest.fixture
-def db(config, empty_database_url) -> Iterator[Session]:
-    """A session on the CLI's own database, to set up rows and to look at what it wrote."""
-    engine = make_engine(empty_database_url)
-    # reading_only: this session stays open while the CLI writes, so it must not hold a lock.
-    with make_session_factory(reading_only(engine))() as session:
-        yield session
-    engine.dispose()
 
 
 def run(config: Path, *args: str, at: datetime = MARKED_AT):

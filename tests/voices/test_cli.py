@@ -18,6 +18,7 @@ from voices.cli import cli
 
 EVERY_COMMAND = [
     "attendance",
+    "course",
     "db",
     "export",
     "import",

@@ -1,0 +1,129 @@
+"""`voices course plan`: a course's own reminder plan, and the tutor's message between sessions."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import click
+from sqlalchemy import func, select
+
+from bot.audit import record
+from bot.db import transaction
+from bot.models import Course, utcnow
+from bot.reminders.plan import ReminderPlan, plan_for
+from bot.reminders.schedule import reschedule_course
+from bot.time_windows import parse_clock_or_off
+from voices.runtime import runtime_from_context
+
+DEFAULT = "default"
+
+
+@click.group()
+def course() -> None:
+    """A course's reminder plan."""
+
+
+@course.command("plan")
+@click.argument("code")
+@click.option("--day-before", metavar="HH:MM|off|default", help="The day-before reminder's time.")
+@click.option("--hours-before", metavar="N|default", help="On-the-day reminder; 0 is off.")
+@click.option("--tutor-message", metavar="TEXT", help="Sent as written, between sessions.")
+@click.option("--no-tutor-message", is_flag=True, help="Stop sending the tutor's message.")
+@click.option("--tutor-days", type=click.IntRange(1, 14), help="Days after each session.")
+@click.pass_context
+def plan(
+    ctx: click.Context,
+    code: str,
+    day_before: str | None,
+    hours_before: str | None,
+    tutor_message: str | None,
+    no_tutor_message: bool,
+    tutor_days: int | None,
+) -> None:
+    """Show or change the reminder plan of course CODE. With no options, shows it.
+
+    Changes re-plan every session still to come; reminders already sent stay sent."""
+    if tutor_message is not None and no_tutor_message:
+        raise click.UsageError("give --tutor-message or --no-tutor-message, not both")
+    runtime = runtime_from_context(ctx)
+    settings = runtime.settings
+    now = utcnow()
+    with transaction(runtime.sessions) as session:
+        found = session.scalar(select(Course).where(func.upper(Course.code) == code.upper()))
+        if found is None:
+            raise click.ClickException(f"there is no course {code.upper()}")
+        changes = _apply(
+            found, day_before, hours_before, tutor_message, no_tutor_message, tutor_days
+        )
+        replanned = 0
+        if changes:
+            replanned = reschedule_course(session, found, settings, now)
+            record(session, "course.plan", detail={"course": found.id, "changed": sorted(changes)})
+        shown = _describe(plan_for(found, settings.reminders), ZoneInfo(settings.app.timezone))
+        title = found.title
+    click.echo(f"{code.upper()} ({title}): {shown}")
+    if changes:
+        click.echo(f"Re-planned {replanned} sessions still to come.")
+
+
+def _apply(
+    found: Course,
+    day_before: str | None,
+    hours_before: str | None,
+    tutor_message: str | None,
+    no_tutor_message: bool,
+    tutor_days: int | None,
+) -> set[str]:
+    changes: set[str] = set()
+    if day_before is not None:
+        if day_before.strip().lower() == DEFAULT:
+            found.reminder_day_before = None
+        else:
+            try:
+                clock = parse_clock_or_off(day_before)
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), param_hint="--day-before") from None
+            found.reminder_day_before = "off" if clock is None else f"{clock:%H:%M}"
+        changes.add("day_before")
+    if hours_before is not None:
+        found.reminder_hours_before = _hours(hours_before)
+        changes.add("hours_before")
+    if tutor_message is not None:
+        if not tutor_message.strip():
+            raise click.BadParameter("the message is empty", param_hint="--tutor-message")
+        found.tutor_message = tutor_message
+        changes.add("tutor_message")
+    if no_tutor_message:
+        found.tutor_message = None
+        changes.add("tutor_message")
+    if tutor_days is not None:
+        found.tutor_message_days_after = tutor_days
+        changes.add("tutor_days")
+    return changes
+
+
+def _hours(text: str) -> float | None:
+    if text.strip().lower() == DEFAULT:
+        return None
+    try:
+        hours = float(text)
+    except ValueError:
+        raise click.BadParameter(f'"{text}" is not a number of hours', "--hours-before") from None
+    if not 0 <= hours <= 24:
+        raise click.BadParameter("give 0 (off) to 24 hours", param_hint="--hours-before")
+    return hours
+
+
+def _describe(plan: ReminderPlan, zone: ZoneInfo) -> str:
+    parts = [
+        f"the day before at {plan.day_before_at:%H:%M}" if plan.day_before_at else "no day-before",
+        f"on the day {plan.hours_before:g} h before" if plan.hours_before else "no on-the-day",
+        f"the tutor's message {plan.tutor_days_after} days after"
+        if plan.tutor_days_after
+        else "no tutor's message",
+    ]
+    return ", ".join(parts) + f" ({zone.key} time)."
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(course)
