@@ -182,8 +182,18 @@ def test_a_worker_killed_mid_send_again_and_again_never_sends_twice_and_loses_no
     log = tmp_path / "worker.log"
     chaos = random.Random(4)  # fixed seed: a failure can be replayed
     for _ in range(8):
+        if not statuses(database).get(MessageStatus.QUEUED):
+            break  # the kills so far took everything: nothing left to be in flight
         process = start_worker(config, log)
-        time.sleep(chaos.uniform(1.2, 2.5))
+        # Kill while sends are under way: a random moment after this worker's first request
+        # reaches the stand-in. Sends then run back to back, each held for `delay`, so the
+        # kill almost always lands inside one, and some finish first. Timing from the start
+        # instead missed every send on a loaded machine, where the worker started slowly.
+        sent_before = sum(proxy.bodies.values())
+        deadline = time.monotonic() + 20
+        while sum(proxy.bodies.values()) == sent_before and time.monotonic() < deadline:
+            time.sleep(0.002)
+        time.sleep(chaos.uniform(0.05, 0.6))
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
     # Anything left `sending` by a kill is past the stuck timeout a minute later.
