@@ -32,6 +32,11 @@ from bot.reminders.session_changes import withdraw
 from bot.reminders.wording import session_notice
 from bot.settings import Settings
 
+
+class NotYet(ValueError):
+    """Attendance marked at a session still to come: a mistake, refused before it does harm."""
+
+
 FOLLOW_UP_KIND = "missed_follow_up"
 # The follow-up is stale after this local time on the day after the session.
 FOLLOW_UP_UNTIL = time(12, 0)
@@ -47,8 +52,14 @@ def mark(
     *,
     staff_user_id: int | None = None,
 ) -> bool:
-    """Record one person's attendance at one session. True if anything changed."""
+    """Record one person's attendance at one session. True if anything changed.
+
+    Raises NotYet for attended or missed at a session that has not started."""
     previous = enrolment.attendance
+    if attendance in (Attendance.ATTENDED, Attendance.MISSED):
+        starts_at = session.get(CourseSession, enrolment.session_id).starts_at
+        if starts_at > now:
+            raise NotYet("that session has not started yet")
     if previous is attendance:
         return False
     enrolment.attendance, enrolment.attendance_marked_at = attendance, now

@@ -18,7 +18,9 @@ from bot.models import (
     ConversationState,
     Participant,
     PendingQuestion,
+    utcnow,
 )
+from bot.reminders.firing import catch_up
 
 if TYPE_CHECKING:  # consent is imported by turn, so only type checkers may import turn here
     from bot.turn import Turn
@@ -94,6 +96,9 @@ def _answer(
         turn.say("consent.no_answer", kind="consent")
         return None
     _record(turn, purpose, answer)
+    if purpose is ConsentPurpose.REMINDERS and answer:
+        # Reminders that fired before they said yes, and are still worth sending, go now.
+        catch_up(turn.session, turn.settings, turn.participant.id, utcnow())
     if then is None:
         turn.say("consent.all_set", kind="consent")
     else:

@@ -32,6 +32,7 @@ from bot.models import (
 from bot.outbox import cancel_pending
 from bot.participants import set_status
 from bot.reminders import rsvp as _rsvp_handlers  # noqa: F401  registers the RSVP handlers
+from bot.reminders.firing import catch_up
 from bot.turn import Turn
 
 ACK_EVERY = timedelta(hours=24)
@@ -91,6 +92,8 @@ def join(turn: Turn) -> bool:
     join_course(turn.session, turn.participant.id, course.id, utcnow())
     set_status(turn.participant, ParticipantStatus.ACTIVE)
     turn.say("join.joined", course=course.title)
+    # Joining after a reminder fired (10:05 the day before) still gets it, if they agreed.
+    catch_up(turn.session, turn.settings, turn.participant.id, utcnow())
     if not turn.has_consent_answer():
         turn.replies.append(consent.start(turn.session, turn.participant))
     return True
@@ -107,6 +110,9 @@ def stop_in_words(turn: Turn) -> bool:
     )
     if turn.participant.status is ParticipantStatus.ACTIVE:
         set_status(turn.participant, ParticipantStatus.PAUSED)
+    # Whatever we had asked (say, "are you coming?" on a reminder now held) is dropped, so
+    # their next "yes" means "start again", not an answer to a question they never saw.
+    conversation.clear(turn.session, turn.participant.id)
     turn.say("stop_request.paused")
     return True
 

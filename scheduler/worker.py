@@ -2,7 +2,8 @@
 
     dispatch-outbox   every 2 s   claim due messages and send them, paced
     fire-due          every 30 s  reminders and survey steps that have fallen due
-    sweep-outbox      every 60 s  stuck sends become unknown; held messages go when they can
+    sweep-outbox      every 60 s  stuck sends become unknown; held messages go when they can;
+                                  sessions soon to start with no reminders planned get them
 
 Every job has coalesce=True (a backlog of missed runs collapses into one), max_instances=1
 (a slow pass is never overlapped by the next) and a misfire grace time: a run more than that
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import transaction
 from bot.models import Channel, utcnow
+from bot.reminders.schedule import plan_unplanned
 from bot.sending.dispatcher import BATCH_SECONDS, Dispatcher
 from bot.sending.envelope import Adapter
 from bot.sending.sweeper import sweep
@@ -84,6 +86,10 @@ class Jobs:
             report = sweep(session, self.settings, self.adapters.keys(), utcnow())
         if report.unknown or report.released or report.expired:
             log.info("sweep: %s", report)
+        with transaction(self.sessions) as session:
+            planned = plan_unplanned(session, self.settings, utcnow())
+        if planned:
+            log.info("sweep: planned reminders for %d sessions that had none", planned)
 
     def run_all_once(self) -> None:
         """For `voices worker --once`: sweep first, so a crash's leftovers are settled."""

@@ -9,7 +9,7 @@ import click
 from sqlalchemy import select
 
 from bot import dna_rates
-from bot.attendance import mark
+from bot.attendance import NotYet, mark
 from bot.audit import record
 from bot.db import transaction
 from bot.importing.attendance import find_booking, find_session
@@ -68,7 +68,7 @@ def mark_command(
     try:
         with transaction(runtime.sessions) as session:
             clock = parse_clock("start", start) if start else None
-            course_session = find_session(session, course, _day(day), clock, zone)
+            course_session = find_session(session, course, _day(day), clock, zone, started_by=now)
             marks = [(find_booking(session, course_session, p), a) for p, a in wanted]
             named = {enrolment.id for enrolment, _ in marks}
             if rest:
@@ -85,7 +85,7 @@ def mark_command(
                     detail={"session": course_session.id, "changed": changed},
                 )
             rows = _listing(session, course_session.id)
-    except BadRow as exc:
+    except (BadRow, NotYet) as exc:
         raise click.ClickException(str(exc)) from None
     when = course_session.starts_at.astimezone(zone)
     click.echo(f"{course.upper()} {when:%Y-%m-%d %H:%M}: {len(marks)} marked, {changed} changed.")

@@ -7,6 +7,7 @@ Marking someone as missed sets off the follow-up (bot.attendance)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -51,6 +52,7 @@ WORDS = {
     Attendance.UNKNOWN: ("unknown", "not marked"),
 }
 _BY_WORD = {word: mark for mark, words in WORDS.items() for word in words}
+PSEUDONYM = re.compile(r"^V-[A-Z0-9]{2,12}$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -68,9 +70,19 @@ def read_attendance(text: str) -> Attendance:
 
 
 def find_session(
-    session: Session, code: str, day: date, start: time | None, zone: ZoneInfo
+    session: Session,
+    code: str,
+    day: date,
+    start: time | None,
+    zone: ZoneInfo,
+    *,
+    started_by: datetime | None = None,
 ) -> CourseSession:
-    """The one session of a course on a local date (and at a start time, if given)."""
+    """The one session of a course on a local date (and at a start time, if given).
+
+    With `started_by`, a session that has not started by then is refused: attendance at a
+    session still to come is a mistake (a wrong date), and "we missed you" must never go out
+    before the session has happened."""
     try:
         begins = local_to_utc(day, time(0, 0), zone)
         ends = local_to_utc(date.fromordinal(day.toordinal() + 1), time(0, 0), zone)
@@ -102,6 +114,8 @@ def find_session(
         raise BadRow(
             f"course {code} meets more than once on {day.isoformat()} ({times}): give the start"
         )
+    if started_by is not None and found[0].starts_at > started_by:
+        raise BadRow(f"course {code}'s session on {day.isoformat()} has not started yet")
     return found[0]
 
 
@@ -116,20 +130,24 @@ def find_booking(session: Session, course_session: CourseSession, pseudonym: str
         )
     )
     if enrolment is None:
-        # The pseudonym is safe to repeat: it is what staff see instead of a name or number.
-        raise BadRow(f"{pseudonym.strip()} is not booked on that session")
+        # A pseudonym is safe to repeat: it is what staff see instead of a name or number. Any
+        # other cell (a name, a phone number in the wrong column) is not repeated.
+        if PSEUDONYM.match(pseudonym.strip()):
+            raise BadRow(f"{pseudonym.strip().upper()} is not booked on that session")
+        raise BadRow("participant: write the pseudonym, like V-7KQ2")
     return enrolment
 
 
 def check_attendance(
-    session: Session, rows: list[CsvRow], app: AppSettings
+    session: Session, rows: list[CsvRow], app: AppSettings, now: datetime | None = None
 ) -> Checked[AttendanceRow]:
     checked: Checked[AttendanceRow] = Checked()
     zone = ZoneInfo(app.timezone)
+    now = now or utcnow()
     seen: dict[int, int] = {}
     for row in rows:
         try:
-            parsed = _parse(session, row, zone)
+            parsed = _parse(session, row, zone, now)
             if parsed.enrolment_id in seen:
                 raise BadRow(f"the same person and session as line {seen[parsed.enrolment_id]}")
             seen[parsed.enrolment_id] = row.line
@@ -139,7 +157,7 @@ def check_attendance(
     return checked
 
 
-def _parse(session: Session, row: CsvRow, zone: ZoneInfo) -> AttendanceRow:
+def _parse(session: Session, row: CsvRow, zone: ZoneInfo, now: datetime) -> AttendanceRow:
     if row.problem:
         raise BadRow(row.problem)
     values = row.values
@@ -152,7 +170,7 @@ def _parse(session: Session, row: CsvRow, zone: ZoneInfo) -> AttendanceRow:
         problems.reasons.append("participant: write the pseudonym, like V-7KQ2")
     problems.raise_any()
     assert code is not None and day is not None and attendance is not None
-    course_session = find_session(session, code, day, start, zone)
+    course_session = find_session(session, code, day, start, zone, started_by=now)
     enrolment = find_booking(session, course_session, values["participant"])
     return AttendanceRow(row.line, enrolment.id, attendance)
 

@@ -260,6 +260,10 @@ def _apply(
     if row.status is SessionStatus.SCHEDULED and existing.status is SessionStatus.CANCELLED:
         restore_session(session, existing, settings, now)
         changed = True
+    elif not changed and existing.starts_at > now:
+        # Make sure its reminders are planned: a session from before reminders existed has
+        # none. Safe to repeat: it only ever makes the rows match the session.
+        schedule_session(session, existing, settings)
     return Outcome.UPDATED if changed else Outcome.UNCHANGED
 
 

@@ -16,7 +16,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from bot.models import CourseSession, ReminderKind, ReminderTime, Rsvp, SessionStatus
+from bot.models import (
+    CourseSession,
+    Enrolment,
+    ReminderKind,
+    ReminderTime,
+    Rsvp,
+    SessionStatus,
+)
 from bot.reminders import rsvp
 from bot.reminders.audience import Target, bookings_on, queue_each, reachable
 from bot.reminders.plan import moments, plan_for
@@ -28,37 +35,101 @@ from bot.settings import Settings
 # database. Ten sessions of 20 is about 200 messages, more than the outbox sends in 30 s at the
 # default 10 a second, so the cap never slows what people receive.
 ROWS_PER_PASS = 10
+# How many due rows one pass reads, to find ROWS_PER_PASS still worth sending among stale ones.
+STALE_ALLOWANCE = 10
 
 
 def fire_due_reminders(session: Session, settings: Settings, now: datetime) -> int:
+    # Rows a session change holds are skipped, not waited for (PostgreSQL): they fire in the
+    # next pass with the change applied. Without the lock a pass overlapping a move could queue
+    # a reminder for the old time that the move cannot see to withdraw.
     due = session.scalars(
         select(ReminderTime)
         .where(ReminderTime.fired.is_(False), ReminderTime.due_at <= now)
         .order_by(ReminderTime.due_at, ReminderTime.id)
-        .limit(ROWS_PER_PASS)
+        .limit(ROWS_PER_PASS * STALE_ALLOWANCE)
+        .with_for_update(skip_locked=True)
     ).all()
     if not due:
         return 0
-    sessions = {
+    sessions = _load_sessions(session, {row.session_id for row in due})
+    zone = ZoneInfo(settings.app.timezone)
+    # Stale rows (say, after the worker was down) are spent without counting against the cap,
+    # so a backlog of them never holds up reminders that can still go.
+    stale: list[ReminderTime] = []
+    fresh: list[ReminderTime] = []
+    for row in due:
+        wanted = _still_wanted(row, sessions[row.session_id], settings, zone, now)
+        (fresh if wanted else stale).append(row)
+    fresh = fresh[:ROWS_PER_PASS]
+    queued = _queue(session, fresh, sessions, zone, settings, now)
+    session.execute(
+        update(ReminderTime)
+        .where(ReminderTime.id.in_([row.id for row in stale + fresh]))
+        .values(fired=True, fired_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return queued
+
+
+def catch_up(session: Session, settings: Settings, participant_id: int, now: datetime) -> int:
+    """Queue the reminders someone missed by joining, or saying yes to reminders, after they
+    fired: JOIN at 10:05 the day before still gets the day-before reminder, which is good
+    until midnight. The send keys are the firing pass's, so nothing can go twice."""
+    rows = session.scalars(
+        select(ReminderTime)
+        .join(Enrolment, Enrolment.session_id == ReminderTime.session_id)
+        .join(CourseSession, CourseSession.id == ReminderTime.session_id)
+        .where(
+            Enrolment.participant_id == participant_id,
+            Enrolment.removed_at.is_(None),
+            ReminderTime.fired.is_(True),
+            ReminderTime.kind != ReminderKind.TUTOR,
+            CourseSession.status == SessionStatus.SCHEDULED,
+            CourseSession.starts_at > now,
+        )
+    ).all()
+    if not rows:
+        return 0
+    sessions = _load_sessions(session, {row.session_id for row in rows})
+    zone = ZoneInfo(settings.app.timezone)
+    live = [
+        row for row in rows if _still_wanted(row, sessions[row.session_id], settings, zone, now)
+    ]
+    return _queue(session, live, sessions, zone, settings, now, only=participant_id)
+
+
+def _load_sessions(session: Session, ids: set[int]) -> dict[int, CourseSession]:
+    return {
         found.id: found
         for found in session.scalars(
             select(CourseSession)
-            .where(CourseSession.id.in_({row.session_id for row in due}))
+            .where(CourseSession.id.in_(ids))
             .options(selectinload(CourseSession.course))
         )
     }
-    zone = ZoneInfo(settings.app.timezone)
-    live = {
-        row.id: row
-        for row in due
-        if _still_wanted(row, sessions[row.session_id], settings, zone, now)
-    }
-    targets = reachable(session, {row.session_id for row in live.values()})
+
+
+def _queue(
+    session: Session,
+    rows: list[ReminderTime],
+    sessions: dict[int, CourseSession],
+    zone: ZoneInfo,
+    settings: Settings,
+    now: datetime,
+    *,
+    only: int | None = None,
+) -> int:
+    """Queue each row's reminder to every reachable booking (or one participant's)."""
+    if not rows:
+        return 0
+    session_ids = {row.session_id for row in rows}
     by_session: dict[int, list[Target]] = {}
-    for target in targets:
-        by_session.setdefault(target.session_id, []).append(target)
+    for target in reachable(session, session_ids):
+        if only is None or target.participant_id == only:
+            by_session.setdefault(target.session_id, []).append(target)
     sends: list[Send] = []
-    for row in live.values():
+    for row in rows:
         sends += _sends(session, row, sessions[row.session_id], by_session, zone, settings, now)
     queued = queue_each(
         session,
@@ -75,16 +146,10 @@ def fire_due_reminders(session: Session, settings: Settings, now: datetime) -> i
         now=now,
         not_after=lambda send: send.not_after,
         target_of=lambda send: send.target,
-        bookings=bookings_on({row.session_id for row in live.values()}),
+        bookings=bookings_on(session_ids),
     )
     rsvp.expect_answers(
         session, [send.target for send in queued if send.kind is not ReminderKind.TUTOR]
-    )
-    session.execute(
-        update(ReminderTime)
-        .where(ReminderTime.id.in_([row.id for row in due]))
-        .values(fired=True, fired_at=now)
-        .execution_options(synchronize_session=False)
     )
     return len(queued)
 

@@ -28,6 +28,7 @@ from bot.models import (
     CourseSession,
     Enrolment,
     FlagKind,
+    ParticipantStatus,
     PendingQuestion,
     Rsvp,
     SessionStatus,
@@ -45,9 +46,15 @@ if TYPE_CHECKING:
 
 # A reason is only read as a reason for this long after we asked for it.
 REASON_WAIT = timedelta(days=1)
-# Questions a reminder may take the place of: an older RSVP. Anything else (consent, a survey
-# half answered) is left alone, and the reminder's RSVP is then not expected as a reply.
-REPLACEABLE = (PendingQuestion.RSVP, PendingQuestion.RSVP_REASON)
+# Questions a reminder may take the place of: an older RSVP, and the surveys consent question.
+# Only people who said yes to reminders get one, so that question was answered; left open, the
+# surveys question would read their "yes" to "are you coming?" as yes to surveys and lose the
+# RSVP. It is asked again with the first survey. A survey half answered is left alone.
+REPLACEABLE = (
+    PendingQuestion.RSVP,
+    PendingQuestion.RSVP_REASON,
+    PendingQuestion.CONSENT_SURVEYS,
+)
 
 
 def expect_answers(session: Session, targets: Iterable[Target]) -> None:
@@ -140,6 +147,9 @@ def answer_reason(turn: Turn, state: State) -> Next | Pass | None:
 
 def _open_booking(turn: Turn, state: ConversationState) -> Enrolment | None:
     """The booking the question was about, if an answer can still change anything."""
+    if turn.participant.status is not ParticipantStatus.ACTIVE:
+        # Paused or stopped: the reminder was held, not sent, so this is not an answer to it.
+        return None
     enrolment_id = state.context.get("enrolment_id")
     if enrolment_id is None:
         return None

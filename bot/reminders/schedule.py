@@ -6,7 +6,7 @@ call again: it only ever makes the rows match the session."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -61,3 +61,29 @@ def reschedule_course(session: Session, course: Course, settings: Settings, now:
     for course_session in upcoming:
         schedule_session(session, course_session, settings)
     return len(upcoming)
+
+
+# Far enough ahead to cover every reminder kind's due time (the day before at the earliest).
+PLAN_AHEAD = timedelta(days=8)
+
+
+def plan_unplanned(session: Session, settings: Settings, now: datetime, *, limit: int = 200) -> int:
+    """Plan reminders for sessions soon to start that have none: sessions from before reminders
+    existed (migration 0004), or made by a path that forgot. Returns how many were planned.
+
+    A session whose plan has every reminder off is looked at again each time; it costs one
+    cheap call and stays without rows, which is right."""
+    unplanned = session.scalars(
+        select(CourseSession)
+        .where(
+            CourseSession.status == SessionStatus.SCHEDULED,
+            CourseSession.starts_at > now,
+            CourseSession.starts_at <= now + PLAN_AHEAD,
+            ~select(ReminderTime.id).where(ReminderTime.session_id == CourseSession.id).exists(),
+        )
+        .order_by(CourseSession.starts_at)
+        .limit(limit)
+    ).all()
+    for course_session in unplanned:
+        schedule_session(session, course_session, settings)
+    return len(unplanned)

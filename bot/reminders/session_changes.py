@@ -1,7 +1,7 @@
 """Changes to sessions and bookings, and everything each one must set off.
 
-- Moving a session re-times its reminders, withdraws those queued for the old time, and tells
-  the people booked the new day and time.
+- Moving a session re-times its reminders, withdraws those queued for the old time, forgets
+  answers about the old time, and tells the people booked the new day and time.
 - Cancelling a session withdraws its reminders and tells the people booked; putting it back on
   plans them again and tells the people booked it is on.
 - Taking a booking off withdraws that person's reminders for it.
@@ -20,7 +20,17 @@ from sqlalchemy.orm import Session
 
 from bot.enrolment import book_members
 from bot.events import Reply
-from bot.models import CourseSession, Enrolment, Message, MessageStatus, SessionStatus, utcnow
+from bot.models import (
+    Attendance,
+    CourseSession,
+    Enrolment,
+    Message,
+    MessageStatus,
+    ReminderTime,
+    Rsvp,
+    SessionStatus,
+    utcnow,
+)
 from bot.outbox import NOT_YET_SENT
 from bot.reminders.audience import Target, bookings_on, queue_each, reachable
 from bot.reminders.schedule import schedule_session
@@ -41,7 +51,9 @@ def move_session(
     course_session.starts_at, course_session.ends_at = starts_at, ends_at
     if not moved:
         return 0
+    _hold_reminders(session, course_session.id)
     withdraw(session, _bookings_of(course_session.id), now)
+    _forget_answers(session, course_session.id)
     schedule_session(session, course_session, settings, rearm=True)
     if course_session.status is not SessionStatus.SCHEDULED or starts_at <= now:
         return 0
@@ -55,6 +67,7 @@ def cancel_session(
     if course_session.status is SessionStatus.CANCELLED:
         return 0
     course_session.status = SessionStatus.CANCELLED
+    _hold_reminders(session, course_session.id)
     withdraw(session, _bookings_of(course_session.id), now)
     schedule_session(session, course_session, settings)
     if course_session.starts_at <= now:
@@ -104,6 +117,38 @@ def withdraw(
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+def _hold_reminders(session: Session, session_id: int) -> None:
+    """Lock the session's reminder rows before withdrawing (PostgreSQL; SQLite's write lock
+    already serialises). A firing pass under way finishes first, so its messages are seen and
+    withdrawn; a pass that starts later skips these rows until this change commits."""
+    session.execute(
+        select(ReminderTime.id).where(ReminderTime.session_id == session_id).with_for_update()
+    )
+
+
+def _forget_answers(session: Session, session_id: int) -> None:
+    """An answer was about the old time: "can't come" on Tuesday says nothing about Thursday.
+
+    The RSVP is cleared (the reason, their own words, is kept), and a "told us in advance"
+    excusal that came from it goes back to unmarked."""
+    session.execute(
+        update(Enrolment)
+        .where(
+            Enrolment.session_id == session_id,
+            Enrolment.rsvp == Rsvp.CANT_COME,
+            Enrolment.attendance == Attendance.EXCUSED,
+        )
+        .values(attendance=Attendance.UNKNOWN)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Enrolment)
+        .where(Enrolment.session_id == session_id, Enrolment.rsvp != Rsvp.NONE)
+        .values(rsvp=Rsvp.NONE, rsvp_at=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _bookings_of(session_id: int):

@@ -1,4 +1,5 @@
-"""Tidying the outbox: stuck sends become unknown, held messages go again when they can.
+"""Tidying the outbox: stuck sends become unknown, held messages go again when they can, and
+held messages whose moment has passed expire.
 
 Runs on its own schedule, so that a worker that died mid-send is noticed even when nothing
 else is happening."""
@@ -19,8 +20,10 @@ from bot.models import (
     Direction,
     Message,
     MessageStatus,
+    Participant,
+    ParticipantStatus,
 )
-from bot.sending.claiming import NO_ADAPTER, WINDOW_CLOSED, whatsapp_window_open
+from bot.sending.claiming import NO_ADAPTER, PAUSED, WINDOW_CLOSED, whatsapp_window_open
 from bot.settings import Settings
 
 
@@ -50,20 +53,21 @@ def sweep(
         message.error_text = "the worker stopped while sending; it may or may not have gone"
         flag_unknown(session, message)
         report.unknown += 1
-    for message, address in session.execute(
-        select(Message, Address)
+    for message, address, person_status in session.execute(
+        select(Message, Address, Participant.status)
         .join(Address, Address.id == Message.address_id)
+        .join(Participant, Participant.id == Message.participant_id)
         .where(
             Message.direction == Direction.OUTBOUND,
             Message.status == MessageStatus.HELD,
-            Message.error_code.in_((WINDOW_CLOSED, NO_ADAPTER)),
+            Message.error_code.in_((WINDOW_CLOSED, NO_ADAPTER, PAUSED)),
         )
         .with_for_update(skip_locked=True, of=Message)
     ):
         if message.not_after is not None and message.not_after <= now:
             message.status, message.status_changed_at = MessageStatus.EXPIRED, now
             report.expired += 1
-        elif _can_go_now(message, address, channels, now):
+        elif _can_go_now(message, address, person_status, channels, now):
             message.status, message.next_attempt_at, message.status_changed_at = (
                 MessageStatus.QUEUED,
                 now,
@@ -75,8 +79,15 @@ def sweep(
 
 
 def _can_go_now(
-    message: Message, address: Address, channels: Collection[Channel], now: datetime
+    message: Message,
+    address: Address,
+    person_status: ParticipantStatus,
+    channels: Collection[Channel],
+    now: datetime,
 ) -> bool:
+    if message.error_code == PAUSED:
+        # Held while the person asked for fewer messages; it goes if they have come back.
+        return person_status is ParticipantStatus.ACTIVE
     if message.error_code == NO_ADAPTER:
         return address.channel in channels
     # Held for WhatsApp's window: it reopens only when the person writes to us again, after

@@ -648,7 +648,32 @@ def test_after_a_reminder_the_persons_pending_question_is_are_you_coming_to_that
     assert state.asked_at == DAY_BEFORE_DUE
 
 
-def test_a_reminder_does_not_push_aside_a_consent_question_still_open(session, settings, art):
+def test_a_reminder_does_not_push_aside_a_survey_half_answered(session, settings, art):
+    booking = book(session, art)
+    session.add(
+        ConversationState(
+            participant_id=booking.participant_id,
+            pending=PendingQuestion.SURVEY,
+            context={"run_id": 3, "question": "q2"},
+            asked_at=utc(2026, 11, 23, 9, 0),
+        )
+    )
+    session.flush()
+
+    assert fire(session, settings, DAY_BEFORE_DUE) == 1
+
+    state = session.scalar(select(ConversationState))
+    assert (state.pending, state.context) == (
+        PendingQuestion.SURVEY,
+        {"run_id": 3, "question": "q2"},
+    )
+
+
+def test_a_reminder_takes_the_place_of_an_unanswered_surveys_consent_question(
+    session, settings, art
+):
+    # They said yes to reminders (or they would get none); left open, the surveys question
+    # would read their "yes, coming" as yes to surveys.
     booking = book(session, art)
     session.add(
         ConversationState(
@@ -663,7 +688,7 @@ def test_a_reminder_does_not_push_aside_a_consent_question_still_open(session, s
     assert fire(session, settings, DAY_BEFORE_DUE) == 1
 
     state = session.scalar(select(ConversationState))
-    assert (state.pending, state.context) == (PendingQuestion.CONSENT_SURVEYS, {})
+    assert (state.pending, state.context) == (PendingQuestion.RSVP, {"enrolment_id": booking.id})
 
 
 def test_a_reminder_replaces_an_older_rsvp_question_with_one_about_its_own_booking(

@@ -445,3 +445,19 @@ def test_nobody_can_be_marked_at_a_session_that_was_cancelled(config, db, regist
     assert result.exit_code == 1
     assert "ART1's session on 2026-11-24 was cancelled" in result.output
     assert marks(db, register) == UNMARKED
+
+
+def test_a_session_still_to_come_cannot_be_marked_from_the_command_line(config, db, register):
+    result = run(
+        config,
+        "attendance",
+        "mark",
+        "ART1",
+        "2026-11-24",
+        "--missed",
+        "V-3MRT",
+        at=utc(2026, 11, 23, 12, 0),
+    )
+    assert result.exit_code == 1
+    assert "ART1's session on 2026-11-24 has not started yet" in result.output
+    assert marks(db, register) == UNMARKED
