@@ -1,4 +1,5 @@
-"""`voices course plan`: a course's own reminder plan, and the tutor's message between sessions."""
+"""`voices course`: a course's own reminder plan (and the tutor's message between sessions), and
+taking people off a session."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ from sqlalchemy import func, select
 
 from bot.audit import record
 from bot.db import transaction
+from bot.importing.attendance import find_booking, find_session
+from bot.importing.rows import BadRow
+from bot.importing.sessions import parse_clock, parse_date
 from bot.models import Course, utcnow
 from bot.reminders.plan import ReminderPlan, plan_for
 from bot.reminders.schedule import reschedule_course
+from bot.reminders.session_changes import remove_booking
 from bot.time_windows import parse_clock_or_off
 from voices.runtime import runtime_from_context
 
@@ -123,6 +128,37 @@ def _describe(plan: ReminderPlan, zone: ZoneInfo) -> str:
         else "no tutor's message",
     ]
     return ", ".join(parts) + f" ({zone.key} time)."
+
+
+@course.command("unbook")
+@click.argument("code")
+@click.argument("day", metavar="DATE")
+@click.argument("pseudonyms", nargs=-1, required=True, metavar="PSEUDONYM...")
+@click.option("--start", help="The start time, HH:MM, if the course meets twice that day.")
+@click.pass_context
+def unbook(
+    ctx: click.Context, code: str, day: str, pseudonyms: tuple[str, ...], start: str | None
+) -> None:
+    """Take people off one session of CODE on DATE (YYYY-MM-DD). Their reminders for it are
+    withdrawn; the booking is kept, marked removed, for the record."""
+    runtime = runtime_from_context(ctx)
+    zone = ZoneInfo(runtime.settings.app.timezone)
+    now = utcnow()
+    try:
+        with transaction(runtime.sessions) as session:
+            clock = parse_clock("start", start) if start else None
+            found = find_session(session, code, parse_date(day), clock, zone)
+            bookings = [find_booking(session, found, pseudonym) for pseudonym in pseudonyms]
+            for enrolment in bookings:
+                remove_booking(session, enrolment, now)
+            record(
+                session,
+                "course.unbook",
+                detail={"session": found.id, "enrolments": [e.id for e in bookings]},
+            )
+    except BadRow as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Took {len(bookings)} off {code.upper()} on {day}. Their reminders are withdrawn.")
 
 
 def register(cli: click.Group) -> None:

@@ -6,10 +6,25 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.models import AuditEvent, Course, ReminderKind, ReminderTime
+from bot.models import (
+    AuditEvent,
+    Course,
+    Direction,
+    Enrolment,
+    Message,
+    MessageStatus,
+    ReminderKind,
+    ReminderTime,
+)
 from bot.reminders.schedule import schedule_session
 from bot.settings import Settings
-from tests.factories import create_course, create_course_session
+from tests.factories import (
+    create_course,
+    create_course_session,
+    create_enrolment,
+    create_message,
+    create_participant,
+)
 from tests.voices.test_attendance_cli import run
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -110,3 +125,40 @@ def test_a_bad_time_or_an_unknown_course_is_a_clear_error_and_changes_nothing(co
     assert "there is no course NOPE" in unknown.output
     db.rollback()
     assert db.scalar(select(Course.reminder_day_before)) is None
+
+
+def test_unbooking_withdraws_that_persons_reminder_and_keeps_the_booking_marked_removed(config, db):
+    _, ahead, _ = planned_art(db)
+    keep = create_enrolment(db, ahead, create_participant(db, pseudonym="V-KEEP1"))
+    leave = create_enrolment(db, ahead, create_participant(db, pseudonym="V-GO001"))
+    for enrolment in (keep, leave):
+        create_message(
+            db,
+            direction=Direction.OUTBOUND,
+            kind="reminder",
+            enrolment_id=enrolment.id,
+            send_key=f"reminder:{enrolment.id}:day_before",
+        )
+    db.commit()
+
+    result = run(config, "course", "unbook", "art1", "2026-11-26", "v-go001", at=NOW)
+
+    assert result.exit_code == 0, result.output
+    assert result.output == "Took 1 off ART1 on 2026-11-26. Their reminders are withdrawn.\n"
+    db.rollback()
+    db.expire_all()  # the factory keeps objects loaded across commits
+    assert db.get(Enrolment, leave.id).removed_at is not None
+    assert db.get(Enrolment, keep.id).removed_at is None
+    statuses = dict(db.execute(select(Message.enrolment_id, Message.status)).all())
+    assert statuses == {keep.id: MessageStatus.QUEUED, leave.id: MessageStatus.CANCELLED}
+
+
+def test_unbooking_someone_not_booked_is_an_error_and_changes_nothing(config, db):
+    _, ahead, _ = planned_art(db)
+    create_enrolment(db, ahead, create_participant(db, pseudonym="V-KEEP1"))
+    db.commit()
+    result = run(config, "course", "unbook", "ART1", "2026-11-26", "V-KEEP1", "V-NOPE1", at=NOW)
+    assert result.exit_code == 1
+    assert "V-NOPE1 is not booked on that session" in result.output
+    db.rollback()
+    assert db.scalars(select(Enrolment.removed_at)).all() == [None]
