@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.attendance import mark
-from bot.audit import record
 from bot.importing.local_times import LocalTimeError, local_to_utc
 from bot.importing.rows import (
     BadRow,
@@ -28,6 +27,7 @@ from bot.importing.rows import (
     Outcome,
     Problems,
     RowError,
+    apply_each,
 )
 from bot.importing.sessions import parse_clock, parse_code, parse_date
 from bot.models import (
@@ -184,12 +184,10 @@ def apply_attendance(
     now: datetime | None = None,
 ) -> ImportReport:
     now = now or utcnow()
-    report = ImportReport(skipped=len(checked.errors))
-    for row in checked.rows:
+
+    def apply_one(row: AttendanceRow) -> Outcome:
         enrolment = session.get(Enrolment, row.enrolment_id)
         changed = mark(session, enrolment, row.attendance, settings, now)
-        report.count(Outcome.UPDATED if changed else Outcome.UNCHANGED)
-        if on_row:
-            on_row()
-    record(session, "import.attendance", detail=report.as_dict())
-    return report
+        return Outcome.UPDATED if changed else Outcome.UNCHANGED
+
+    return apply_each(session, checked, apply_one, "attendance", on_row)

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from bot import consent
 from bot.addresses import AddressError, normalise_address, parse_channel
-from bot.audit import record
 from bot.enrolment import join_course
 from bot.importing.rows import (
     BadRow,
@@ -29,6 +28,7 @@ from bot.importing.rows import (
     Outcome,
     Problems,
     RowError,
+    apply_each,
 )
 from bot.models import Address, Channel, Course, Participant, utcnow
 from bot.outbox import queue
@@ -172,14 +172,9 @@ def apply_participants(
 ) -> ImportReport:
     """Create or update each good row, then audit the counts. Bad rows count as skipped."""
     now = now or utcnow()
-    report = ImportReport(skipped=len(checked.errors))
-    for row in checked.rows:
-        report.count(_apply(session, row, app, now))
-        if on_row:
-            on_row()
-    record(session, "import.participants", detail=report.as_dict())
-    log.info("Imported participants: %s", report.as_dict())
-    return report
+    return apply_each(
+        session, checked, lambda row: _apply(session, row, app, now), "participants", on_row
+    )
 
 
 def _apply(session: Session, row: ParticipantRow, app: AppSettings, now: datetime) -> Outcome:

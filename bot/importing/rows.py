@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,7 +17,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from bot.audit import record
+
 T = TypeVar("T")
+log = logging.getLogger("bot.importing")
 
 # More than a few digits in a header cell may be a phone number from a file with no header.
 _DIGITS = re.compile(r"\d{5,}")
@@ -87,6 +91,25 @@ class ImportReport:
             "unchanged": self.unchanged,
             "skipped": self.skipped,
         }
+
+
+def apply_each(
+    session: Any,
+    checked: Checked[T],
+    apply_one: Callable[[T], Outcome],
+    noun: str,
+    on_row: Callable[[], None] | None = None,
+) -> ImportReport:
+    """Apply each good row, count the outcomes, then audit and log the counts. Bad rows count
+    as skipped. Shared by every import, so each reports and audits the same way."""
+    report = ImportReport(skipped=len(checked.errors))
+    for row in checked.rows:
+        report.count(apply_one(row))
+        if on_row:
+            on_row()
+    record(session, f"import.{noun}", detail=report.as_dict())
+    log.info("Imported %s: %s", noun, report.as_dict())
+    return report
 
 
 class Problems:

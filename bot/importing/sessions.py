@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.audit import record
 from bot.enrolment import book_members
 from bot.importing.local_times import LocalTimeError, local_to_utc
 from bot.importing.rows import (
@@ -30,6 +29,7 @@ from bot.importing.rows import (
     Outcome,
     Problems,
     RowError,
+    apply_each,
 )
 from bot.models import Course, CourseSession, SessionStatus, utcnow
 from bot.reminders.schedule import schedule_session
@@ -204,17 +204,14 @@ def apply_sessions(
 ) -> ImportReport:
     """Create or update each good row, then audit the counts. Bad rows count as skipped."""
     now = now or utcnow()
-    report = ImportReport(skipped=len(checked.errors))
     courses: dict[str, Course] = {}
-    for row in checked.rows:
+
+    def apply_one(row: SessionRow) -> Outcome:
         course = courses.get(row.course) or _course(session, row)
         courses[row.course] = course
-        report.count(_apply(session, course, row, settings, now))
-        if on_row:
-            on_row()
-    record(session, "import.sessions", detail=report.as_dict())
-    log.info("Imported sessions: %s", report.as_dict())
-    return report
+        return _apply(session, course, row, settings, now)
+
+    return apply_each(session, checked, apply_one, "sessions", on_row)
 
 
 def _course(session: Session, row: SessionRow) -> Course:
