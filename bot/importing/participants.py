@@ -7,7 +7,6 @@ stored alone, so a file without a name column never wipes names.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,7 +34,6 @@ from bot.outbox import queue
 from bot.pseudonyms import new_pseudonym
 from bot.settings import AppSettings
 
-log = logging.getLogger(__name__)
 
 COLUMNS = Columns(
     required=("channel", "address"), optional=("name", "language", "easy_read", "course")

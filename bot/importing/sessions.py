@@ -7,7 +7,6 @@ Times are local wall-clock times in the service's time zone, stored as aware UTC
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -36,7 +35,6 @@ from bot.reminders.schedule import schedule_session
 from bot.reminders.session_changes import cancel_session, move_session, restore_session
 from bot.settings import AppSettings, Settings
 
-log = logging.getLogger(__name__)
 
 COLUMNS = Columns(
     required=("course", "date", "start", "end"),
