@@ -34,7 +34,6 @@ from bot.outbox import queue
 from bot.pseudonyms import new_pseudonym
 from bot.settings import AppSettings
 
-
 COLUMNS = Columns(
     required=("channel", "address"), optional=("name", "language", "easy_read", "course")
 )

@@ -35,7 +35,6 @@ from bot.reminders.schedule import schedule_session
 from bot.reminders.session_changes import cancel_session, move_session, restore_session
 from bot.settings import AppSettings, Settings
 
-
 COLUMNS = Columns(
     required=("course", "date", "start", "end"),
     optional=("title", "location", "online_url", "ref", "status"),
