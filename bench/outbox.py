@@ -55,7 +55,7 @@ def peak_rss_mib() -> float:
     return _status_mib("VmHWM")
 
 
-def people(sessions, count: int) -> list[int]:
+def people(sessions, count: int, channel: Channel = Channel.SMS) -> list[int]:
     with transaction(sessions) as session:
         participants = [{"pseudonym": f"V-B{n:06d}", "language": "en"} for n in range(count)]
         session.execute(insert(Participant), participants)
@@ -63,7 +63,7 @@ def people(sessions, count: int) -> list[int]:
         session.execute(
             insert(Address),
             [
-                {"participant_id": pid, "channel": Channel.SMS, "value": f"+447911{n:06d}"}
+                {"participant_id": pid, "channel": channel, "value": f"+447911{n:06d}"}
                 for n, pid in enumerate(ids)
             ],
         )
