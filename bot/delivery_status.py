@@ -77,6 +77,41 @@ def advance(
     return message
 
 
+# Twilio's "outside WhatsApp's 24-hour window" (the same code as bot.sending.claiming's).
+WINDOW_CLOSED = "63016"
+
+
+def resend_outside_window(session: Session, message: Message) -> Message | None:
+    """WhatsApp refused free text after Twilio took it (63016 arrives by status callback, not
+    when sending). Queue the same message again marked window-closed, so the claim sends the
+    approved template, or falls back to SMS, or holds it and tells staff, exactly as for a
+    message it knew was outside the window. Once per message, however many callbacks say so."""
+    again_key = f"63016:{message.id}"
+    if session.scalar(select(Message.id).where(Message.send_key == again_key)) is not None:
+        return None
+    now = utcnow()
+    again = Message(
+        direction=Direction.OUTBOUND,
+        channel=message.channel,
+        participant_id=message.participant_id,
+        address_id=message.address_id,
+        enrolment_id=message.enrolment_id,
+        body=message.body,
+        kind=message.kind,
+        choices=message.choices,
+        status=MessageStatus.QUEUED,
+        send_key=again_key,
+        urgent=message.urgent,
+        error_code=WINDOW_CLOSED,
+        error_text="WhatsApp's 24-hour window was closed; sending another way",
+        next_attempt_at=now,
+        not_after=message.not_after,
+        created_at=now,
+    )
+    session.add(again)
+    return again
+
+
 def stop_address(session: Session, address_id: int | None) -> None:
     address = session.get(Address, address_id) if address_id else None
     if address is not None:

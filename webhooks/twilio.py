@@ -87,6 +87,10 @@ def _apply(session, update) -> None:
         return
     if update.error_code == twilio_codes.OPTED_OUT:
         delivery_status.stop_address(session, message.address_id)
+    if update.error_code == delivery_status.WINDOW_CLOSED and channel is Channel.WHATSAPP:
+        # Not a failure yet: it goes again by the template or SMS, or is held and flagged.
+        delivery_status.resend_outside_window(session, message)
+        return
     if new in (MessageStatus.UNDELIVERED, MessageStatus.FAILED) or (
         update.error_code in twilio_codes.UNDELIVERABLE
     ):

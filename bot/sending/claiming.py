@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from bot.delivery_status import WINDOW_CLOSED
 from bot.flags import raise_flag
 from bot.models import (
     Address,
@@ -33,7 +34,6 @@ from bot.settings import Settings
 # WhatsApp lets a business send free text only within 24 hours of the person's last message.
 WHATSAPP_WINDOW = timedelta(hours=24)
 # Twilio's code for "outside the window": also how a held or re-queued row remembers why.
-WINDOW_CLOSED = "63016"
 NO_ADAPTER = "no_adapter"
 PAUSED = "paused"
 # Someone who asked for fewer messages (paused) still gets these: answers to what they said

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from sqlalchemy import func, select
 
 from bot.models import (
     Address,
     AddressStatus,
+    Channel,
     Direction,
     Flag,
     FlagKind,
     Message,
     MessageStatus,
     StatusEvent,
+    utcnow,
 )
-from tests.factories import create_message
+from bot.sending.claiming import claim_due
+from bot.time_windows import TimeWindow
+from tests.factories import create_address, create_message
 from tests.webhooks.conftest import ACCOUNT_SID, new_sid, post_twilio
 
 PATH = "/webhooks/twilio/status"
@@ -99,3 +105,68 @@ def test_a_forged_status_callback_gets_403_and_changes_nothing(client, session):
 def test_a_callback_for_an_unknown_message_is_accepted_quietly(client, session):
     response = post_twilio(client, PATH, status_form(new_sid(), "delivered"))
     assert response.status_code == 200
+
+
+def whatsapp_message(session, **kw):
+    address = create_address(session, channel=Channel.WHATSAPP, value="+447911123456")
+    sid = new_sid()
+    message = create_message(
+        session,
+        address,
+        direction=Direction.OUTBOUND,
+        status=MessageStatus.SENT,
+        provider_id=sid,
+        body="Reminder: Art for wellbeing is tomorrow.",
+        kind="reminder",
+        **kw,
+    )
+    session.commit()
+    return message, sid
+
+
+def whatsapp_form(sid: str, status: str, error_code: str) -> dict:
+    form = status_form(sid, status, error_code)
+    form["To"], form["From"] = "whatsapp:+447911123456", "whatsapp:+447700900000"
+    return form
+
+
+def test_a_whatsapp_63016_by_callback_sends_the_message_again_by_the_closed_window_road(
+    client, session
+):
+    message, sid = whatsapp_message(session)
+    post_twilio(client, PATH, whatsapp_form(sid, "undelivered", "63016"))
+    post_twilio(client, PATH, whatsapp_form(sid, "failed", "63016"))  # Twilio often sends both
+
+    again = session.scalars(
+        select(Message).where(Message.id != message.id, Message.direction == Direction.OUTBOUND)
+    ).all()
+    assert [(m.status, m.error_code, m.body, m.kind) for m in again] == [
+        (MessageStatus.QUEUED, "63016", message.body, "reminder")
+    ]
+    assert reload(session, message).status is MessageStatus.UNDELIVERED
+    # Not a failure for staff yet: the claim flags it only if it has to hold it.
+    assert session.scalars(select(Flag)).all() == []
+
+
+def test_the_message_sent_again_after_63016_goes_by_sms_when_there_is_no_template(
+    client, session, settings
+):
+    message, sid = whatsapp_message(session)
+    sms = create_address(
+        session, session.get(Address, message.address_id).participant, value="+447911123457"
+    )
+    session.commit()
+    post_twilio(client, PATH, whatsapp_form(sid, "undelivered", "63016"))
+
+    always = dataclasses.replace(settings.app, send_window=TimeWindow.parse("always"))
+    claim = claim_due(
+        session,
+        dataclasses.replace(settings, app=always),
+        [Channel.SMS, Channel.WHATSAPP],
+        utcnow(),
+        10,
+    )
+    session.commit()
+    (claimed,) = claim.claimed
+    assert claimed.envelope.channel is Channel.SMS
+    assert claimed.envelope.to == sms.value
