@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.channels import twilio_codes
 from bot.flags import raise_flag
 from bot.models import (
     Address,
@@ -51,6 +52,55 @@ def record_event(
     except IntegrityError:
         return False
     return True
+
+
+def apply_twilio_status(
+    session: Session, channel: Channel, provider_id: str, status: str, error_code: str | None
+) -> Message | None:
+    """Act on one Twilio status for one message: move it on, stop an opted-out address, send
+    a 63016 again by the closed-window road, and flag failures for staff. Returns the message
+    if this status moved it on, else None."""
+    new = twilio_codes.STATUS_MAP.get(status)
+    if new is None:
+        return None
+    reason = twilio_codes.describe(error_code)
+    message = advance(session, channel, provider_id, new, error_code, reason)
+    if message is None or message.status is not new:
+        # Unknown id, or a status it had already reached or passed: nothing more to do, so a
+        # second callback (undelivered, then failed) never flags or resends twice.
+        return None
+    if error_code == twilio_codes.OPTED_OUT:
+        stop_address(session, message.address_id)
+    if error_code == WINDOW_CLOSED and channel is Channel.WHATSAPP:
+        # Not a failure yet: it goes again by the template or SMS, or is held and flagged.
+        resend_outside_window(session, message)
+    elif new in (MessageStatus.UNDELIVERED, MessageStatus.FAILED) or (
+        error_code in twilio_codes.UNDELIVERABLE
+    ):
+        flag_failure(session, message)
+    return message
+
+
+def apply_early_statuses(session: Session, sent: list[tuple[Channel, str]]) -> int:
+    """Apply callbacks that arrived before we had stored the provider's id.
+
+    Twilio can call back ("sent", even "delivered") before the dispatcher's record of the id
+    commits; the webhook then stores the event but finds no message. Run after a batch's
+    records, this applies those, oldest first. Returns how many were applied."""
+    applied = 0
+    by_channel: dict[Channel, list[str]] = {}
+    for channel, provider_id in sent:
+        by_channel.setdefault(channel, []).append(provider_id)
+    for channel, ids in by_channel.items():
+        events = session.execute(
+            select(StatusEvent.provider_id, StatusEvent.status, StatusEvent.error_code)
+            .where(StatusEvent.channel == channel.value, StatusEvent.provider_id.in_(ids))
+            .order_by(StatusEvent.id)
+        ).all()
+        for provider_id, status, error_code in events:
+            if apply_twilio_status(session, channel, provider_id, status, error_code):
+                applied += 1
+    return applied
 
 
 def advance(

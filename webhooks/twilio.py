@@ -11,11 +11,10 @@ from flask import Blueprint, Response, abort, request
 from twilio.request_validator import RequestValidator
 
 from bot import delivery_status
-from bot.channels import twilio_codes
 from bot.channels.twilio_parse import parse_inbound, parse_status
 from bot.events import PayloadError
 from bot.inbox import receive
-from bot.models import Channel, MessageStatus
+from bot.models import Channel
 from webhooks.context import settings, unit_of_work
 
 log = logging.getLogger(__name__)
@@ -76,22 +75,6 @@ def _apply(session, update) -> None:
         session, channel, update.provider_id, update.status, update.error_code
     ):
         return  # a replayed callback: already applied
-    new = twilio_codes.STATUS_MAP.get(update.status)
-    if new is None:
-        return
-    reason = twilio_codes.describe(update.error_code)
-    message = delivery_status.advance(
-        session, channel, update.provider_id, new, update.error_code, reason
+    delivery_status.apply_twilio_status(
+        session, channel, update.provider_id, update.status, update.error_code
     )
-    if message is None:
-        return
-    if update.error_code == twilio_codes.OPTED_OUT:
-        delivery_status.stop_address(session, message.address_id)
-    if update.error_code == delivery_status.WINDOW_CLOSED and channel is Channel.WHATSAPP:
-        # Not a failure yet: it goes again by the template or SMS, or is held and flagged.
-        delivery_status.resend_outside_window(session, message)
-        return
-    if new in (MessageStatus.UNDELIVERED, MessageStatus.FAILED) or (
-        update.error_code in twilio_codes.UNDELIVERABLE
-    ):
-        delivery_status.flag_failure(session, message)

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import transaction
-from bot.delivery_status import flag_failure, flag_unknown, stop_address
+from bot.delivery_status import apply_early_statuses, flag_failure, flag_unknown, stop_address
 from bot.models import Channel, Message, MessageStatus, utcnow
 from bot.sending.claiming import WINDOW_CLOSED, Claim, Claimed, claim_due
 from bot.sending.envelope import (
@@ -107,6 +107,8 @@ WHERE id = %(message_id)s
 
 
 Record = Callable[[int, str, datetime], None]
+# Channels whose provider calls back with delivery statuses (Twilio's).
+CALLBACK_CHANNELS = (Channel.SMS, Channel.WHATSAPP)
 
 
 @contextmanager
@@ -198,6 +200,7 @@ class Dispatcher:
 
     def _send_batch(self, batch: list[Claimed], report: PassReport) -> None:
         attempted = 0
+        sent: list[tuple[Channel, str]] = []
         try:
             with _sent_recorder(self.engine) as record:
                 for item in batch:
@@ -205,7 +208,10 @@ class Dispatcher:
                         break  # shutting down: what is left was never tried, so it can wait
                     self.pacer.wait(item.envelope.channel, item.envelope.to)
                     attempted += 1
-                    self._send(item, report, record)
+                    provider_id = self._send(item, report, record)
+                    if provider_id is not None and item.envelope.channel in CALLBACK_CHANNELS:
+                        sent.append((item.envelope.channel, provider_id))
+            self._apply_early_statuses(sent)
         finally:
             # Rows never handed to an adapter go back to the queue rather than becoming
             # `unknown`: nobody could have received them. (If this write fails too, the sweep
@@ -224,7 +230,19 @@ class Dispatcher:
                 .execution_options(synchronize_session=False)
             )
 
-    def _send(self, item: Claimed, report: PassReport, record_sent: Record) -> None:
+    def _apply_early_statuses(self, sent: list[tuple[Channel, str]]) -> None:
+        """Callbacks that beat our record of the provider's id are applied now (one query a
+        batch). Best effort: if this fails, those messages just stay `sent`."""
+        if not sent:
+            return
+        try:
+            with transaction(self.sessions) as session:
+                apply_early_statuses(session, sent)
+        except SQLAlchemyError as exc:
+            log.error("could not apply early delivery statuses: %s", type(exc).__name__)
+
+    def _send(self, item: Claimed, report: PassReport, record_sent: Record) -> str | None:
+        """Send one message and record the outcome. Returns the provider's id if it went."""
         adapter: Adapter = self.adapters[item.envelope.channel]
         try:
             provider_id = adapter.send(item.envelope)
@@ -240,12 +258,13 @@ class Dispatcher:
             if outcome is None:
                 record_sent(item.message_id, provider_id, self.clock())
                 report.sent += 1
-            else:
-                self._record_failure(item, outcome, report)
+                return provider_id
+            self._record_failure(item, outcome, report)
         except SQLAlchemyError as exc:
             # The provider call is done; only our record of it failed. The row stays `sending`
             # and the sweep marks it unknown: safe. Carry on with the rest of the batch.
             log.error("could not record message %s: %s", item.message_id, type(exc).__name__)
+        return None
 
     def _record_failure(self, item: Claimed, failure: SendFailure, report: PassReport) -> None:
         now = self.clock()

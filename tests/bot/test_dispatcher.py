@@ -13,6 +13,7 @@ import time_machine
 from sqlalchemy import select
 
 from bot.db import make_session_factory
+from bot.delivery_status import apply_twilio_status, record_event
 from bot.models import (
     AddressStatus,
     Channel,
@@ -138,6 +139,28 @@ def test_a_delivery_callback_that_beat_the_send_record_is_never_moved_back(
             return provider_id
 
     dispatch(adapters={Channel.SMS: CallbackFirst()})
+    stored = reload(session, message)
+    assert (stored.status, stored.provider_id) == (MessageStatus.DELIVERED, f"SM{message.id:032x}")
+
+
+def test_a_callback_that_arrived_before_the_id_was_stored_is_applied_after_the_batch(
+    session, dispatch, engine
+):
+    message = queued(session)
+
+    class DeliveredBeforeRecorded(FakeAdapter):
+        def send(self, envelope):
+            provider_id = super().send(envelope)
+            # Twilio's "delivered" callback, stored by the webhook while no message yet has
+            # this id (so it could not be applied then).
+            with make_session_factory(engine).begin() as other:
+                assert record_event(other, Channel.SMS, provider_id, "delivered", None)
+                assert (
+                    apply_twilio_status(other, Channel.SMS, provider_id, "delivered", None) is None
+                )
+            return provider_id
+
+    dispatch(adapters={Channel.SMS: DeliveredBeforeRecorded()})
     stored = reload(session, message)
     assert (stored.status, stored.provider_id) == (MessageStatus.DELIVERED, f"SM{message.id:032x}")
 

@@ -170,3 +170,11 @@ def test_the_message_sent_again_after_63016_goes_by_sms_when_there_is_no_templat
     (claimed,) = claim.claimed
     assert claimed.envelope.channel is Channel.SMS
     assert claimed.envelope.to == sms.value
+
+
+def test_undelivered_then_failed_for_one_message_flags_staff_once(client, session):
+    message, sid = sent_message(session)
+    post_twilio(client, PATH, status_form(sid, "undelivered", "30003"))
+    post_twilio(client, PATH, status_form(sid, "failed", "30003"))
+    flags = session.scalars(select(Flag).where(Flag.kind == FlagKind.DELIVERY_FAILURE)).all()
+    assert [flag.message_id for flag in flags] == [message.id]
