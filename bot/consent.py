@@ -94,16 +94,27 @@ def _answer(
             turn.say("consent.reprompt", kind="consent", choices=choices)
             return Next(state.pending, state.context, misses=1)
         turn.say("consent.no_answer", kind="consent")
+        _catch_up_afterwards(turn)
         return None
     _record(turn, purpose, answer)
-    if purpose is ConsentPurpose.REMINDERS and answer:
-        # Reminders that fired before they said yes, and are still worth sending, go now.
-        catch_up(turn.session, turn.settings, turn.participant.id, utcnow())
     if then is None:
+        _catch_up_afterwards(turn)
         turn.say("consent.all_set", kind="consent")
     else:
         turn.say("consent.ask_surveys", kind="consent", choices=choices)
     return then
+
+
+def _catch_up_afterwards(turn: Turn) -> None:
+    """When the consent questions are over: reminders that fired before they said yes to them,
+    and are still worth sending, go now. Not sooner: "are you coming?" must not arrive while a
+    consent question is still open, where their "yes" would be read as consent."""
+
+    def catch_up_if_agreed() -> None:
+        if current(turn.session, turn.participant.id, ConsentPurpose.REMINDERS):
+            catch_up(turn.session, turn.settings, turn.participant.id, utcnow())
+
+    turn.afterwards.append(catch_up_if_agreed)
 
 
 @handles(PendingQuestion.CONSENT_REMINDERS)

@@ -65,16 +65,20 @@ def apply_twilio_status(
         return None
     reason = twilio_codes.describe(error_code)
     message = advance(session, channel, provider_id, new, error_code, reason)
-    if message is None or message.status is not new:
+    if message is None:
         # Unknown id, or a status it had already reached or passed: nothing more to do, so a
-        # second callback (undelivered, then failed) never flags or resends twice.
+        # second callback (undelivered, then failed), or the same one applied again after a
+        # batch, never flags or resends twice.
         return None
     if error_code == twilio_codes.OPTED_OUT:
         stop_address(session, message.address_id)
-    if error_code == WINDOW_CLOSED and channel is Channel.WHATSAPP:
-        # Not a failure yet: it goes again by the template or SMS, or is held and flagged.
-        resend_outside_window(session, message)
-    elif new in (MessageStatus.UNDELIVERED, MessageStatus.FAILED) or (
+    if (
+        error_code == WINDOW_CLOSED
+        and channel is Channel.WHATSAPP
+        and resend_outside_window(session, message) is not None
+    ):
+        return message  # not a failure yet: it goes again by the template or SMS, or is held
+    if new in (MessageStatus.UNDELIVERED, MessageStatus.FAILED) or (
         error_code in twilio_codes.UNDELIVERABLE
     ):
         flag_failure(session, message)
@@ -111,7 +115,8 @@ def advance(
     error_code: str | None,
     reason: str | None,
 ) -> Message | None:
-    """Move the message on, if this status is further along than the one it has."""
+    """Move the message on, if this status is further along than the one it has. Returns the
+    message if it moved, else None."""
     message = session.scalar(
         select(Message).where(
             Message.channel == channel,
@@ -120,7 +125,7 @@ def advance(
         )
     )
     if message is None or PROGRESS[new] <= PROGRESS.get(message.status, 0):
-        return message
+        return None
     message.status, message.status_changed_at = new, utcnow()
     if error_code:
         message.error_code, message.error_text = error_code, reason
@@ -135,7 +140,11 @@ def resend_outside_window(session: Session, message: Message) -> Message | None:
     """WhatsApp refused free text after Twilio took it (63016 arrives by status callback, not
     when sending). Queue the same message again marked window-closed, so the claim sends the
     approved template, or falls back to SMS, or holds it and tells staff, exactly as for a
-    message it knew was outside the window. Once per message, however many callbacks say so."""
+    message it knew was outside the window. Once per message, however many callbacks say so,
+    and never for a copy: a 63016 on the copy (say, the template was refused) is a failure for
+    staff, not another try. Returns the copy, or None if none was made."""
+    if (message.send_key or "").startswith("63016:"):
+        return None
     again_key = f"63016:{message.id}"
     if session.scalar(select(Message.id).where(Message.send_key == again_key)) is not None:
         return None

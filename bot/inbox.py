@@ -47,6 +47,8 @@ def receive(session: Session, msg: InboundMessage, settings: Settings | None = N
         return Receipt(message_id)
     turn = Turn(session, settings, address.participant, address, message_id, msg.text)
     engine.run(turn)
+    for then in turn.afterwards:
+        then()
     for index, reply in enumerate(turn.replies):
         # A reply to the person's own message is wanted now: it is never held for quiet hours.
         queue(session, address, reply, send_key=f"reply:{message_id}:{index}", urgent=True)

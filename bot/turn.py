@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
@@ -24,6 +25,9 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     # Looked up at most once per turn: several rules ask.
     consent_answered: bool | None = None
+    # Work to do once the engine has finished with the message and its pending question is
+    # settled, before the replies are queued.
+    afterwards: list[Callable[[], None]] = field(default_factory=list)
 
     def has_consent_answer(self) -> bool:
         if self.consent_answered is None:

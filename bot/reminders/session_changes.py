@@ -99,6 +99,7 @@ def remove_booking(session: Session, enrolment: Enrolment, now: datetime) -> Non
     """Take one person off one session. Their row stays for the record."""
     if enrolment.removed_at is None:
         enrolment.removed_at = now
+    _hold_reminders(session, enrolment.session_id)
     withdraw(session, select(Enrolment.id).where(Enrolment.id == enrolment.id), now)
 
 

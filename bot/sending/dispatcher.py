@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import psycopg
 from sqlalchemy import bindparam, case, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -107,6 +108,9 @@ WHERE id = %(message_id)s
 
 
 Record = Callable[[int, str, datetime], None]
+# The "sent" record runs on psycopg's own cursor on PostgreSQL, whose errors SQLAlchemy does
+# not wrap: both kinds mean "our record failed", never "the send failed".
+DATABASE_ERRORS = (SQLAlchemyError, psycopg.Error)
 # Channels whose provider calls back with delivery statuses (Twilio's).
 CALLBACK_CHANNELS = (Channel.SMS, Channel.WHATSAPP)
 
@@ -260,7 +264,7 @@ class Dispatcher:
                 report.sent += 1
                 return provider_id
             self._record_failure(item, outcome, report)
-        except SQLAlchemyError as exc:
+        except DATABASE_ERRORS as exc:
             # The provider call is done; only our record of it failed. The row stays `sending`
             # and the sweep marks it unknown: safe. Carry on with the rest of the batch.
             log.error("could not record message %s: %s", item.message_id, type(exc).__name__)

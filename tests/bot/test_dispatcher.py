@@ -165,6 +165,22 @@ def test_a_callback_that_arrived_before_the_id_was_stored_is_applied_after_the_b
     assert (stored.status, stored.provider_id) == (MessageStatus.DELIVERED, f"SM{message.id:032x}")
 
 
+def test_when_recording_one_send_fails_the_rest_of_the_batch_still_goes(session, dispatch):
+    first, second = queued(session), queued(session)
+
+    class OddIdFirst(FakeAdapter):
+        def send(self, envelope):
+            provider_id = super().send(envelope)
+            # Longer than the column: PostgreSQL refuses the record (psycopg's own error).
+            return "X" * 70 if envelope.message_id == first.id else provider_id
+
+    dispatch(adapters={Channel.SMS: OddIdFirst()})
+    assert reload(session, second).status is MessageStatus.SENT
+    # On PostgreSQL the first stays `sending`, for the sweep to mark unknown; SQLite does not
+    # enforce the length, so there it is recorded.
+    assert reload(session, first).status in (MessageStatus.SENDING, MessageStatus.SENT)
+
+
 def test_a_message_not_yet_due_stays_queued(session, dispatch, adapter):
     message = queued(session, next_attempt_at=NOON + timedelta(minutes=5))
     assert dispatch().claimed == 0

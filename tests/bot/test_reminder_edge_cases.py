@@ -22,17 +22,19 @@ from bot.models import (
     Channel,
     Consent,
     ConsentPurpose,
+    ConversationState,
     CourseSession,
     Enrolment,
     Message,
     MessageStatus,
     ParticipantStatus,
+    PendingQuestion,
     ReminderTime,
     Rsvp,
 )
 from bot.reminders.firing import fire_due_reminders
 from bot.reminders.schedule import plan_unplanned, schedule_session
-from bot.reminders.session_changes import cancel_session, move_session
+from bot.reminders.session_changes import cancel_session, move_session, remove_booking
 from bot.sending.claiming import claim_due
 from bot.sending.sweeper import sweep
 from tests.bot.test_reminder_firing import person
@@ -104,10 +106,15 @@ def test_joining_after_the_day_before_reminder_fired_still_gets_it_once(session,
         say(session, "JOIN ART1")
         say(session, "yes")  # the reminder they missed is queued as they agree
         say(session, "yes")
+    # Asked "are you coming?" only once the consent questions were over, so this is an RSVP.
+    state = session.scalar(select(ConversationState))
+    assert state.pending is PendingQuestion.RSVP
     fire(session, settings, DAY_BEFORE + timedelta(hours=8))
     day_before = [key for key in reminder_keys(session) if key.endswith(":day_before")]
     assert len(day_before) == 2
     assert len(set(day_before)) == 2
+    with time_machine.travel(DAY_BEFORE + timedelta(hours=9), tick=False):
+        assert say(session, "yes") == ["Thank you. See you there."]
 
 
 def test_a_late_joiner_gets_no_day_before_reminder_once_its_day_has_begun(session, settings):
@@ -196,7 +203,7 @@ def test_a_reminder_held_while_someone_is_paused_goes_when_they_return_or_expire
     )
 
 
-@pytest.mark.parametrize("change", ["move", "cancel"])
+@pytest.mark.parametrize("change", ["move", "cancel", "unbook"])
 def test_a_firing_pass_racing_a_session_change_leaves_no_reminder_for_the_old_plan(
     engine, settings, backend, change
 ):
@@ -216,8 +223,10 @@ def test_a_firing_pass_racing_a_session_change_leaves_no_reminder_for_the_old_pl
             if change == "move":
                 new = START + timedelta(days=2)
                 move_session(db, moving, new, new + timedelta(hours=2), settings, DAY_BEFORE)
-            else:
+            elif change == "cancel":
                 cancel_session(db, moving, settings, DAY_BEFORE)
+            else:
+                remove_booking(db, db.scalars(select(Enrolment)).one(), DAY_BEFORE)
             db.commit()
 
     thread = threading.Thread(target=staff)

@@ -6,6 +6,7 @@ import dataclasses
 
 from sqlalchemy import func, select
 
+from bot.delivery_status import apply_early_statuses, apply_twilio_status, record_event
 from bot.models import (
     Address,
     AddressStatus,
@@ -178,3 +179,28 @@ def test_undelivered_then_failed_for_one_message_flags_staff_once(client, sessio
     post_twilio(client, PATH, status_form(sid, "failed", "30003"))
     flags = session.scalars(select(Flag).where(Flag.kind == FlagKind.DELIVERY_FAILURE)).all()
     assert [flag.message_id for flag in flags] == [message.id]
+
+
+def test_a_63016_on_the_copy_sent_again_is_a_failure_for_staff_not_another_copy(client, session):
+    message, sid = whatsapp_message(session)
+    post_twilio(client, PATH, whatsapp_form(sid, "undelivered", "63016"))
+    copy = session.scalar(select(Message).where(Message.send_key == f"63016:{message.id}"))
+    copy.status, copy.provider_id = MessageStatus.SENT, new_sid()
+    session.commit()
+
+    post_twilio(client, PATH, whatsapp_form(copy.provider_id, "undelivered", "63016"))
+
+    outbound = session.scalars(select(Message.id).where(Message.direction == Direction.OUTBOUND))
+    assert sorted(outbound) == [message.id, copy.id]
+    flags = session.scalars(select(Flag.message_id).where(Flag.kind == FlagKind.DELIVERY_FAILURE))
+    assert list(flags) == [copy.id]
+
+
+def test_applying_stored_statuses_again_after_a_batch_does_not_flag_twice(session):
+    _, sid = sent_message(session)
+    assert record_event(session, Channel.SMS, sid, "undelivered", "30003")
+    assert apply_twilio_status(session, Channel.SMS, sid, "undelivered", "30003") is not None
+    assert apply_early_statuses(session, [(Channel.SMS, sid)]) == 0
+    session.commit()
+    flags = session.scalars(select(Flag).where(Flag.kind == FlagKind.DELIVERY_FAILURE)).all()
+    assert len(flags) == 1
