@@ -44,11 +44,11 @@ class Target:
     channel: Channel
 
 
-def bookings_on(session_ids: Iterable[int]) -> Select:
-    """The ids of the live bookings on these sessions, as a subquery."""
-    return select(Enrolment.id).where(
-        Enrolment.session_id.in_(sorted(set(session_ids))), Enrolment.removed_at.is_(None)
-    )
+def bookings_on(session_ids: Iterable[int], *, removed_too: bool = False) -> Select:
+    """The ids of the bookings on these sessions (live ones only, unless `removed_too`), as a
+    subquery."""
+    query = select(Enrolment.id).where(Enrolment.session_id.in_(sorted(set(session_ids))))
+    return query if removed_too else query.where(Enrolment.removed_at.is_(None))
 
 
 def reachable(session: Session, session_ids: Iterable[int]) -> list[Target]:

@@ -26,7 +26,7 @@ from bot.models import (
 )
 from bot.reminders import rsvp
 from bot.reminders.audience import Target, bookings_on, queue_each, reachable
-from bot.reminders.plan import moments, plan_for
+from bot.reminders.plan import Moment, moments, plan_for
 from bot.reminders.wording import reminder
 from bot.settings import Settings
 
@@ -56,16 +56,13 @@ def fire_due_reminders(session: Session, settings: Settings, now: datetime) -> i
     zone = ZoneInfo(settings.app.timezone)
     # Stale rows (say, after the worker was down) are spent without counting against the cap,
     # so a backlog of them never holds up reminders that can still go.
-    stale: list[ReminderTime] = []
-    fresh: list[ReminderTime] = []
-    for row in due:
-        wanted = _still_wanted(row, sessions[row.session_id], settings, zone, now)
-        (fresh if wanted else stale).append(row)
+    fresh, stale = _split(due, sessions, settings, zone, now)
     fresh = fresh[:ROWS_PER_PASS]
     queued = _queue(session, fresh, sessions, zone, settings, now)
+    spent = stale + [row for row, _ in fresh]
     session.execute(
         update(ReminderTime)
-        .where(ReminderTime.id.in_([row.id for row in stale + fresh]))
+        .where(ReminderTime.id.in_([row.id for row in spent]))
         .values(fired=True, fired_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -93,9 +90,7 @@ def catch_up(session: Session, settings: Settings, participant_id: int, now: dat
         return 0
     sessions = _load_sessions(session, {row.session_id for row in rows})
     zone = ZoneInfo(settings.app.timezone)
-    live = [
-        row for row in rows if _still_wanted(row, sessions[row.session_id], settings, zone, now)
-    ]
+    live, _ = _split(rows, sessions, settings, zone, now)
     return _queue(session, live, sessions, zone, settings, now, only=participant_id)
 
 
@@ -112,7 +107,7 @@ def _load_sessions(session: Session, ids: set[int]) -> dict[int, CourseSession]:
 
 def _queue(
     session: Session,
-    rows: list[ReminderTime],
+    rows: list[tuple[ReminderTime, Moment]],
     sessions: dict[int, CourseSession],
     zone: ZoneInfo,
     settings: Settings,
@@ -123,14 +118,14 @@ def _queue(
     """Queue each row's reminder to every reachable booking (or one participant's)."""
     if not rows:
         return 0
-    session_ids = {row.session_id for row in rows}
+    session_ids = {row.session_id for row, _ in rows}
     by_session: dict[int, list[Target]] = {}
     for target in reachable(session, session_ids):
         if only is None or target.participant_id == only:
             by_session.setdefault(target.session_id, []).append(target)
     sends: list[Send] = []
-    for row in rows:
-        sends += _sends(session, row, sessions[row.session_id], by_session, zone, settings, now)
+    for row, moment in rows:
+        sends += _sends(session, row, moment, sessions[row.session_id], by_session, now)
     queued = queue_each(
         session,
         sends,
@@ -167,21 +162,29 @@ def _next_start(session: Session, course_session: CourseSession) -> datetime | N
     )
 
 
-def _still_wanted(
-    row: ReminderTime,
-    course_session: CourseSession,
+def _split(
+    rows: list[ReminderTime],
+    sessions: dict[int, CourseSession],
     settings: Settings,
     zone: ZoneInfo,
     now: datetime,
-) -> bool:
-    """False for a cancelled session, or a reminder whose moment has passed (say the worker was
-    down): a late reminder is worse than none."""
-    if course_session.status is not SessionStatus.SCHEDULED:
-        return False
-    moment = moments(
-        plan_for(course_session.course, settings.reminders), course_session.starts_at, zone
-    ).get(row.kind)
-    return moment is not None and now < moment.not_after
+) -> tuple[list[tuple[ReminderTime, Moment]], list[ReminderTime]]:
+    """Rows still worth sending, each with its moment, and stale ones: a cancelled session, or
+    a reminder whose moment has passed (say the worker was down). A late reminder is worse
+    than none."""
+    live: list[tuple[ReminderTime, Moment]] = []
+    stale: list[ReminderTime] = []
+    for row in rows:
+        course_session = sessions[row.session_id]
+        moment = None
+        if course_session.status is SessionStatus.SCHEDULED:
+            plan = plan_for(course_session.course, settings.reminders)
+            moment = moments(plan, course_session.starts_at, zone).get(row.kind)
+        if moment is not None and now < moment.not_after:
+            live.append((row, moment))
+        else:
+            stale.append(row)
+    return live, stale
 
 
 @dataclass(frozen=True)
@@ -197,14 +200,11 @@ class Send:
 def _sends(
     session: Session,
     row: ReminderTime,
+    moment: Moment,
     course_session: CourseSession,
     by_session: dict[int, list[Target]],
-    zone: ZoneInfo,
-    settings: Settings,
     now: datetime,
 ) -> list[Send]:
-    course = course_session.course
-    moment = moments(plan_for(course, settings.reminders), course_session.starts_at, zone)[row.kind]
     not_after = moment.not_after
     targets = by_session.get(course_session.id, [])
     if row.kind is ReminderKind.TUTOR:

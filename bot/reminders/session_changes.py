@@ -52,7 +52,7 @@ def move_session(
     if not moved:
         return 0
     _hold_reminders(session, course_session.id)
-    withdraw(session, _bookings_of(course_session.id), now)
+    withdraw(session, bookings_on([course_session.id], removed_too=True), now)
     _forget_answers(session, course_session.id)
     schedule_session(session, course_session, settings, rearm=True)
     if course_session.status is not SessionStatus.SCHEDULED or starts_at <= now:
@@ -68,7 +68,7 @@ def cancel_session(
         return 0
     course_session.status = SessionStatus.CANCELLED
     _hold_reminders(session, course_session.id)
-    withdraw(session, _bookings_of(course_session.id), now)
+    withdraw(session, bookings_on([course_session.id], removed_too=True), now)
     schedule_session(session, course_session, settings)
     if course_session.starts_at <= now:
         return 0
@@ -150,10 +150,6 @@ def _forget_answers(session: Session, session_id: int) -> None:
         .values(rsvp=Rsvp.NONE, rsvp_at=None)
         .execution_options(synchronize_session=False)
     )
-
-
-def _bookings_of(session_id: int):
-    return select(Enrolment.id).where(Enrolment.session_id == session_id)
 
 
 def _tell_everyone_booked(

@@ -7,9 +7,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from datetime import timedelta
 
@@ -33,9 +31,8 @@ from bot.models import (
 )
 from bot.reminders.schedule import schedule_session
 from bot.settings import Settings
-from tests.e2e.test_telegram_webhook_e2e import wait_for
+from tests.e2e.test_telegram_webhook_e2e import telegram_service, wait_for
 from tests.factories import create_consent
-from tests.peers.stand_ins import free_port, wait_for_port
 
 TOKEN = "123457:reminder-e2e-token"
 SECRET = "reminder-e2e-secret"
@@ -67,32 +64,17 @@ def college(tmp_path, empty_database_url, telegram_emulator):
         session.flush()
         session.add(Enrolment(session_id=meeting.id, participant_id=person.id))
         schedule_session(session, meeting, Settings())
-    port = free_port()
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[app]\npublic_url = "http://127.0.0.1:{port}"\nsend_window = "always"\n'
-        f'[database]\nurl = "{empty_database_url}"\n'
-        f'[telegram]\nenabled = true\napi_base_url = "{telegram_emulator.bot_api}"\n',
-        encoding="utf-8",
-    )
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": SECRET}
-    base = [sys.executable, "-m", "voices", "--config", str(config)]
-    web = subprocess.Popen(
-        [*base, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     try:
-        wait_for_port(port, web)
-        registered = subprocess.run(
-            [*base, "telegram", "set-webhook"], env=env, capture_output=True, text=True, timeout=60
-        )
-        assert registered.returncode == 0, registered.stderr
-        yield sessions, base, env
+        with telegram_service(
+            tmp_path,
+            empty_database_url,
+            telegram_emulator,
+            TOKEN,
+            SECRET,
+            app_extra='send_window = "always"\n',
+        ) as (base, env):
+            yield sessions, base, env
     finally:
-        web.terminate()
-        web.wait(timeout=30)
         engine.dispose()
 
 

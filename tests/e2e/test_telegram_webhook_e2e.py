@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import select
@@ -29,15 +30,29 @@ def service(tmp_path, empty_database_url, telegram_emulator):
     sessions = make_session_factory(engine)
     with sessions.begin() as session:
         session.add(Course(code="ART1", title="Art for wellbeing"))
+    try:
+        with telegram_service(tmp_path, empty_database_url, telegram_emulator, TOKEN, SECRET):
+            yield sessions
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def telegram_service(
+    tmp_path, database_url: str, emulator, token: str, secret: str, app_extra: str = ""
+):
+    """`voices serve` on a free port with Telegram on, its webhook registered with the
+    emulator by `voices telegram set-webhook`. Yields the command prefix and environment, for
+    running other `voices` commands against the same settings."""
     port = free_port()
     config = tmp_path / "config.toml"
     config.write_text(
-        f'[app]\npublic_url = "http://127.0.0.1:{port}"\n'
-        f'[database]\nurl = "{empty_database_url}"\n'
-        f'[telegram]\nenabled = true\napi_base_url = "{telegram_emulator.bot_api}"\n',
+        f'[app]\npublic_url = "http://127.0.0.1:{port}"\n{app_extra}'
+        f'[database]\nurl = "{database_url}"\n'
+        f'[telegram]\nenabled = true\napi_base_url = "{emulator.bot_api}"\n',
         encoding="utf-8",
     )
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": SECRET}
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_WEBHOOK_SECRET": secret}
     base = [sys.executable, "-m", "voices", "--config", str(config)]
     web = subprocess.Popen(
         [*base, "serve", "--port", str(port)],
@@ -51,11 +66,10 @@ def service(tmp_path, empty_database_url, telegram_emulator):
             [*base, "telegram", "set-webhook"], env=env, capture_output=True, text=True, timeout=60
         )
         assert registered.returncode == 0, registered.stderr
-        yield sessions
+        yield base, env
     finally:
         web.terminate()
         web.wait(timeout=30)
-        engine.dispose()
 
 
 def wait_for(sessions, query, expected: int, seconds: float = 15):
