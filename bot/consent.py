@@ -125,3 +125,56 @@ def answer_reminders(turn: Turn, state: ConversationState) -> Next | None:
 @handles(PendingQuestion.CONSENT_SURVEYS)
 def answer_surveys(turn: Turn, state: ConversationState) -> Next | None:
     return _answer(turn, state, ConsentPurpose.SURVEYS, None)
+
+
+SHARING = (
+    (ConsentPurpose.QUOTING, PendingQuestion.CONSENT_QUOTING, "consent_more.ask_quoting"),
+    (ConsentPurpose.FEEDBACK, PendingQuestion.CONSENT_FEEDBACK, "consent_more.ask_feedback"),
+)
+
+
+def ask_about_sharing(turn: Turn) -> Next | None:
+    """After someone shares their views: ask the sharing questions they have never answered,
+    one at a time. Returns the question now open, or None if they answered both before."""
+    answered = set(
+        turn.session.scalars(
+            select(Consent.purpose).where(
+                Consent.participant_id == turn.participant.id,
+                Consent.purpose.in_([purpose for purpose, _, _ in SHARING]),
+            )
+        )
+    )
+    for purpose, question, key in SHARING:
+        if purpose not in answered:
+            choices = yes_no_choices(turn.participant.language)
+            turn.say(key, kind="consent", choices=choices)
+            return Next(question)
+    return None
+
+
+def _answer_sharing(turn: Turn, state: ConversationState, purpose: ConsentPurpose) -> Next | None:
+    answer = yes_or_no(turn.text)
+    if answer is None:
+        if state.misses == 0:
+            choices = yes_no_choices(turn.participant.language)
+            turn.say("consent.reprompt", kind="consent", choices=choices)
+            return Next(state.pending, state.context, misses=1)
+        # No answer is a no; the question comes again after their next survey. What they
+        # wrote is kept for staff.
+        turn.say("general.thanks")
+        return None
+    _record(turn, purpose, answer)
+    nxt = ask_about_sharing(turn)
+    if nxt is None:
+        turn.say("consent_more.saved", kind="consent")
+    return nxt
+
+
+@handles(PendingQuestion.CONSENT_QUOTING)
+def answer_quoting(turn: Turn, state: ConversationState) -> Next | None:
+    return _answer_sharing(turn, state, ConsentPurpose.QUOTING)
+
+
+@handles(PendingQuestion.CONSENT_FEEDBACK)
+def answer_feedback(turn: Turn, state: ConversationState) -> Next | None:
+    return _answer_sharing(turn, state, ConsentPurpose.FEEDBACK)

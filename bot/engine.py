@@ -33,6 +33,7 @@ from bot.outbox import cancel_pending
 from bot.participants import set_status
 from bot.reminders import rsvp as _rsvp_handlers  # noqa: F401  registers the RSVP handlers
 from bot.reminders.firing import catch_up
+from bot.surveys import answering as _survey_handlers  # noqa: F401  registers survey handlers
 from bot.turn import Turn
 
 ACK_EVERY = timedelta(hours=24)

@@ -50,3 +50,5 @@ class Reply:
     choices: tuple[tuple[str, str], ...] = ()
     # Sent even though the participant has opted out (only the STOP confirmation).
     after_stop: bool = False
+    # An easy-read picture to send with the words on channels that show pictures.
+    media_url: str | None = None

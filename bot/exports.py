@@ -69,6 +69,7 @@ def response_rows(session: Session, batch_size: int = BATCH_SIZE) -> Iterator[li
         select(
             Participant.pseudonym,
             Survey.key,
+            SurveyRun.id,
             Answer.question_key,
             Answer.raw_text,
             Answer.parsed_value,
@@ -77,17 +78,18 @@ def response_rows(session: Session, batch_size: int = BATCH_SIZE) -> Iterator[li
         )
         .join(Participant, Participant.id == Answer.participant_id)
         .join(SurveyRun, SurveyRun.id == Answer.run_id)
-        .join(Survey, Survey.id == SurveyRun.survey_id)
+        # A group question has no survey file: it is named by its run, "ask-12".
+        .outerjoin(Survey, Survey.id == SurveyRun.survey_id)
         .outerjoin(Message, Message.id == Answer.message_id)
         .order_by(Answer.answered_at, Answer.id)
         .execution_options(yield_per=batch_size)
     )
-    for pseudonym, survey, question, raw, parsed, channel, answered_at in session.execute(
+    for pseudonym, survey, run_id, question, raw, parsed, channel, answered_at in session.execute(
         statement
     ):
         yield [
             pseudonym,
-            survey,
+            survey or f"ask-{run_id}",
             question,
             raw or "",
             parsed or "",

@@ -10,8 +10,23 @@ OPT_OUT = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", 
 OPT_IN = {"start", "unstop"}
 HELP = {"help", "info"}
 
-YES = {"yes", "y", "yeah", "yep", "yup", "ye", "yes please", "ok", "okay", "sure", "👍", "✅"}
-NO = {"no", "n", "nah", "nope", "no thanks", "no thank you", "👎", "❌"}
+# "tak" and "nie" are Polish: the Polish copy asks people to reply TAK or NIE.
+YES = {
+    "yes",
+    "y",
+    "yeah",
+    "yep",
+    "yup",
+    "ye",
+    "yes please",
+    "ok",
+    "okay",
+    "sure",
+    "👍",
+    "✅",
+    "tak",
+}
+NO = {"no", "n", "nah", "nope", "no thanks", "no thank you", "👎", "❌", "nie"}
 
 _JOIN = re.compile(r"^\s*(?:join|/start)\s+([A-Za-z0-9_-]{2,20})\s*[.!]*\s*$", re.IGNORECASE)
 _BARE_START = re.compile(r"^\s*/start\s*$", re.IGNORECASE)

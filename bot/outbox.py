@@ -5,11 +5,14 @@ exists if and only if the message that caused it was stored."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot.events import Reply
-from bot.models import Address, Direction, Message, MessageStatus, utcnow
+from bot.models import Address, Channel, Direction, Message, MessageStatus, utcnow
 
 # Statuses a message can still be stopped in: it has not reached the provider.
 NOT_YET_SENT = (MessageStatus.QUEUED, MessageStatus.HELD)
@@ -32,6 +35,7 @@ def queue(
         body=reply.text,
         kind=reply.kind,
         choices=[list(choice) for choice in reply.choices] or None,
+        media_url=reply.media_url,
         status=MessageStatus.QUEUED,
         send_key=send_key,
         urgent=urgent,
@@ -40,6 +44,39 @@ def queue(
     )
     session.add(message)
     return message
+
+
+def queued_row(
+    *,
+    participant_id: int,
+    address_id: int,
+    channel: Channel,
+    reply: Reply,
+    send_key: str,
+    now: datetime,
+    not_after: datetime | None = None,
+    enrolment_id: int | None = None,
+) -> dict[str, Any]:
+    """One queued, non-urgent message as a plain row, for producers that insert many at once
+    (bot.reminders.audience.insert_rows) rather than one ORM object at a time."""
+    return {
+        "direction": Direction.OUTBOUND,
+        "channel": channel,
+        "participant_id": participant_id,
+        "address_id": address_id,
+        "enrolment_id": enrolment_id,
+        "body": reply.text,
+        "kind": reply.kind,
+        "choices": [list(choice) for choice in reply.choices] or None,
+        "media_url": reply.media_url,
+        "status": MessageStatus.QUEUED,
+        "send_key": send_key,
+        "urgent": False,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "not_after": not_after,
+        "created_at": now,
+    }
 
 
 def cancel_pending(session: Session, participant_id: int, *, keep_kind: str | None = None) -> int:

@@ -29,6 +29,7 @@ from bot.settings_checks import (
     check_positive_number,
     check_region,
     check_sid,
+    check_survey_or_off,
     check_text,
     check_timezone,
     check_window,
@@ -130,6 +131,16 @@ class ReminderSettings:
 
 
 @dataclass(frozen=True)
+class SurveySettings:
+    # The survey sent to the people who came to a session; None sends none. Off unless the
+    # config file turns it on (the shipped config.toml does), so nobody is surveyed by surprise.
+    after_session: str | None = None
+    after_session_hours: float = 2.0
+    expire_after_days: int = 7
+    nudge_after_days: int = 3
+
+
+@dataclass(frozen=True)
 class Settings:
     source: str = "(defaults)"
     app: AppSettings = field(default_factory=AppSettings)
@@ -138,6 +149,7 @@ class Settings:
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     sending: SendingSettings = field(default_factory=SendingSettings)
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
+    surveys: SurveySettings = field(default_factory=SurveySettings)
 
 
 # Each key: (checker, example shown when the value is wrong). Checkers return the clean value
@@ -199,6 +211,15 @@ SCHEMA: dict[str, dict[str, tuple[Any, str]]] = {
         "hours_before": (check_positive_number(0, 24), "hours_before = 2  (0 switches it off)"),
         "missed_follow_up": (check_bool, "missed_follow_up = true"),
     },
+    "surveys": {
+        "after_session": (check_survey_or_off, 'after_session = "post-session"  (or "off")'),
+        "after_session_hours": (
+            check_positive_number(0, 72),
+            "after_session_hours = 2",
+        ),
+        "expire_after_days": (check_positive_int(1, 60), "expire_after_days = 7"),
+        "nudge_after_days": (check_positive_int(1, 59), "nudge_after_days = 3"),
+    },
 }
 
 SECTION_TYPES = {
@@ -208,6 +229,7 @@ SECTION_TYPES = {
     "telegram": TelegramSettings,
     "sending": SendingSettings,
     "reminders": ReminderSettings,
+    "surveys": SurveySettings,
 }
 
 
@@ -232,6 +254,7 @@ def load_settings(
         **{name: SECTION_TYPES[name](**vals) for name, vals in sections.items()},
     )
     _check_channels(settings)
+    _check_surveys(settings)
     return settings
 
 
@@ -358,3 +381,25 @@ def _check_channels(settings: Settings) -> None:
                     "Telegram is enabled but this secret is not set",
                     f"export {env_name}=…, or set [telegram] enabled = false",
                 )
+
+
+def _check_surveys(settings: Settings) -> None:
+    """A broken survey file stops start-up, so that no question can fail when it is due."""
+    from bot.surveys import definitions  # settings are read before anything else is imported
+
+    try:
+        surveys = definitions.shipped()
+    except definitions.SurveyFilesError as exc:
+        first = exc.errors[0]
+        more = f" ({len(exc.errors) - 1} more: run voices messages check)" if exc.errors[1:] else ""
+        raise ConfigError(
+            first.where, first.key or "survey", first.problem + more, first.fix
+        ) from None
+    wanted = settings.surveys.after_session
+    if wanted is not None and wanted not in surveys:
+        raise ConfigError(
+            settings.source,
+            "[surveys] after_session",
+            f'there is no survey "{wanted}" in messages/surveys',
+            f'after_session = "{next(iter(surveys), "post-session")}"  (or "off")',
+        )

@@ -14,6 +14,7 @@ import phonenumbers
 from bot.time_windows import TimeWindow, parse_clock_or_off
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+_SURVEY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 _DB_SCHEMES = ("sqlite", "postgresql", "postgres", "postgresql+psycopg")
 
 
@@ -95,6 +96,16 @@ def check_window(value: Any) -> TimeWindow:
 
 def check_clock_or_off(value: Any) -> time | None:
     return parse_clock_or_off(_text(value))
+
+
+def check_survey_or_off(value: Any) -> str | None:
+    """A survey id from messages/surveys, or "off". The survey files are checked at start-up."""
+    text = _text(value).strip()
+    if text.lower() in ("off", ""):
+        return None
+    if not _SURVEY_ID.match(text):
+        raise ValueError(f'"{text}" is not a survey id like "post-session", or "off"')
+    return text
 
 
 def check_language(value: Any) -> str:

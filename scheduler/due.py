@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 
 from bot.reminders.firing import fire_due_reminders
 from bot.settings import Settings
+from bot.surveys.stepping import fire_due_surveys
 
 Producer = Callable[[Session, Settings, datetime], int]
 
-# Survey steps (issue 6) join the reminders here.
-PRODUCERS: list[Producer] = [fire_due_reminders]
+# Reminders first: in one pass, a reminder's question is opened before a survey could take it.
+PRODUCERS: list[Producer] = [fire_due_reminders, fire_due_surveys]
 
 
 def fire_due(session: Session, settings: Settings, now: datetime) -> int:

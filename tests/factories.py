@@ -113,6 +113,7 @@ def create_survey_run(session: Session, *, key: str | None = None, **kw) -> Surv
     survey = _add(session, Survey(key=key or f"survey-{next(_counter)}", title="After the session"))
     kw.setdefault("cohort", "list")
     kw.setdefault("starts_at", utcnow())
+    kw.setdefault("expires_at", kw["starts_at"] + timedelta(days=7))
     return _add(session, SurveyRun(survey_id=survey.id, **kw))
 
 

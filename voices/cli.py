@@ -74,13 +74,25 @@ def _register_commands() -> None:
         attendance_cli,
         course_cli,
         data_cli,
+        messages_cli,
         process_cli,
         send_cli,
         staff_cli,
+        survey_cli,
         telegram_cli,
     )
 
-    modules = (process_cli, staff_cli, data_cli, telegram_cli, send_cli, attendance_cli, course_cli)
+    modules = (
+        process_cli,
+        staff_cli,
+        data_cli,
+        telegram_cli,
+        send_cli,
+        attendance_cli,
+        course_cli,
+        messages_cli,
+        survey_cli,
+    )
     for module in modules:
         module.register(cli)
 

@@ -17,6 +17,7 @@ from bot.models import Course, utcnow
 from bot.reminders.plan import ReminderPlan, plan_for
 from bot.reminders.schedule import reschedule_course
 from bot.reminders.session_changes import remove_booking
+from bot.surveys import definitions
 from bot.time_windows import parse_clock_or_off
 from voices.runtime import runtime_from_context
 
@@ -25,7 +26,7 @@ DEFAULT = "default"
 
 @click.group()
 def course() -> None:
-    """A course's reminder plan."""
+    """A course's reminder plan and its after-session survey."""
 
 
 @course.command("plan")
@@ -128,6 +129,33 @@ def _describe(plan: ReminderPlan, zone: ZoneInfo) -> str:
         else "no tutor's message",
     ]
     return ", ".join(parts) + f" ({zone.key} time)."
+
+
+@course.command("survey")
+@click.argument("code")
+@click.argument("choice", required=False, metavar="[SURVEY|off|default]")
+@click.pass_context
+def survey(ctx: click.Context, code: str, choice: str | None) -> None:
+    """Show or choose the survey sent after each session of course CODE to the people who came.
+
+    "default" follows [surveys] after_session in the settings; "off" sends none."""
+    runtime = runtime_from_context(ctx)
+    wanted = None if choice is None else choice.strip().lower()
+    if wanted not in (None, "off", DEFAULT) and definitions.get(wanted) is None:
+        known = ", ".join(sorted(definitions.shipped()))
+        raise click.BadParameter(f'there is no survey "{choice}". The surveys are: {known}')
+    with transaction(runtime.sessions) as session:
+        found = session.scalar(select(Course).where(func.upper(Course.code) == code.upper()))
+        if found is None:
+            raise click.ClickException(f"there is no course {code.upper()}")
+        if wanted is not None:
+            found.survey_after_session = None if wanted == DEFAULT else wanted
+            record(session, "course.survey", target=found, detail={"survey": wanted})
+        own = found.survey_after_session
+    default = runtime.settings.surveys.after_session or "off"
+    shown = f"{default} (the default)" if own is None else own
+    hours = runtime.settings.surveys.after_session_hours
+    click.echo(f"{code.upper()}: after each session, {shown}, {hours:g} h after it ends.")
 
 
 @course.command("unbook")

@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.db import make_engine, make_session_factory
 from bot.settings import Settings, load_settings
-from webhooks import errors, health, telegram, twilio
+from webhooks import errors, health, pictures, telegram, twilio
 
 # Provider payloads are small: Twilio's largest form is a few KiB, Telegram updates likewise.
 MAX_REQUEST_BYTES = 64 * 1024
@@ -36,6 +36,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         "sessions": make_session_factory(engine),
     }
     errors.register(app)
-    for blueprint in (health.blueprint, twilio.blueprint, telegram.blueprint):
+    for blueprint in (health.blueprint, twilio.blueprint, telegram.blueprint, pictures.blueprint):
         app.register_blueprint(blueprint)
     return app

@@ -25,9 +25,22 @@ from bot.models.people import (
     ParticipantStatus,
 )
 from bot.models.staff import AuditEvent, StaffRole, StaffUser
-from bot.models.surveys import Answer, Survey, SurveyRun, SurveyRunStatus
+from bot.models.surveys import (
+    Action,
+    ActionSource,
+    Answer,
+    Cohort,
+    InviteStatus,
+    RunKind,
+    Survey,
+    SurveyInvite,
+    SurveyRun,
+    SurveyRunStatus,
+)
 
 __all__ = [
+    "Action",
+    "ActionSource",
     "Address",
     "AddressStatus",
     "Answer",
@@ -35,6 +48,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Channel",
+    "Cohort",
     "Consent",
     "ConsentPurpose",
     "ConversationState",
@@ -46,6 +60,7 @@ __all__ = [
     "Flag",
     "FlagKind",
     "FlagStatus",
+    "InviteStatus",
     "Message",
     "MessageStatus",
     "Participant",
@@ -54,11 +69,13 @@ __all__ = [
     "ReminderKind",
     "ReminderTime",
     "Rsvp",
+    "RunKind",
     "SessionStatus",
     "StaffRole",
     "StaffUser",
     "StatusEvent",
     "Survey",
+    "SurveyInvite",
     "SurveyRun",
     "SurveyRunStatus",
     "UTCDateTime",

@@ -20,6 +20,7 @@ class PendingQuestion(enum.StrEnum):
         (none) ──reminder sent──▶ rsvp ──"2"──▶ rsvp_reason ──any text──▶ (none)
         (none) ──survey step──▶ survey ──answer──▶ survey (next) … ──▶ (none)
         (none) ──staff ask the group──▶ ask ──any text──▶ (none)
+        survey or ask done, first time ──▶ consent_quoting ──▶ consent_feedback ──▶ (none)
 
     One pending question at a time: a new one replaces the old only by the rules in
     `bot.conversation`.
@@ -31,6 +32,8 @@ class PendingQuestion(enum.StrEnum):
     RSVP_REASON = "rsvp_reason"  # optional: why can't you come?
     SURVEY = "survey"  # a survey question
     ASK = "ask"  # an "ask the group" open question
+    CONSENT_QUOTING = "consent_quoting"  # may staff quote your words, without your name?
+    CONSENT_FEEDBACK = "consent_feedback"  # may we tell you what changed?
 
 
 class ConversationState(Base):

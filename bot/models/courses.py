@@ -48,6 +48,9 @@ class Course(Base):
     # this many days after each session.
     tutor_message: Mapped[str | None] = mapped_column(Text)
     tutor_message_days_after: Mapped[int | None]
+    # The survey sent after each session to the people who came: a survey id, "off", or None
+    # for the default in settings.
+    survey_after_session: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sessions: Mapped[list[CourseSession]] = relationship(

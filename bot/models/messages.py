@@ -80,6 +80,8 @@ class Message(Base):
     urgent: Mapped[bool] = mapped_column(default=False)
     # Answer buttons for chat channels: [["Yes", "yes"], ["No", "no"]]. SMS shows the words.
     choices: Mapped[list[list[str]] | None] = mapped_column(JSON)
+    # An easy-read picture sent with the words, where the channel can show one.
+    media_url: Mapped[str | None] = mapped_column(String(500))
     segments: Mapped[int | None]
     error_code: Mapped[str | None] = mapped_column(String(20))
     error_text: Mapped[str | None] = mapped_column(String(300))

@@ -20,14 +20,13 @@ from bot.models import (
     Channel,
     Consent,
     ConsentPurpose,
-    Direction,
     Enrolment,
     Message,
-    MessageStatus,
     Participant,
     ParticipantStatus,
     Rsvp,
 )
+from bot.outbox import queued_row
 from bot.sending.broadcast import Ids, best_addresses, in_ids
 
 T = TypeVar("T")
@@ -72,7 +71,7 @@ def reachable(session: Session, session_ids: Iterable[int]) -> list[Target]:
             )
         ).all()
     )
-    agreed = said_yes_to_reminders(session, booked)
+    agreed = said_yes(session, booked, ConsentPurpose.REMINDERS)
     addresses = best_addresses(session, booked, (ParticipantStatus.ACTIVE,))
     return sorted(
         (
@@ -93,13 +92,13 @@ def reachable(session: Session, session_ids: Iterable[int]) -> list[Target]:
     )
 
 
-def said_yes_to_reminders(session: Session, participant_ids: Ids) -> set[int]:
-    """Those whose newest answer about reminders is yes. No answer means no."""
+def said_yes(session: Session, participant_ids: Ids, purpose: ConsentPurpose) -> set[int]:
+    """Those whose newest answer about `purpose` is yes. No answer means no."""
     newest: dict[int, bool] = {}
     for among in in_ids(Consent.participant_id, participant_ids):
         rows = session.execute(
             select(Consent.participant_id, Consent.granted)
-            .where(among, Consent.purpose == ConsentPurpose.REMINDERS)
+            .where(among, Consent.purpose == purpose)
             # Oldest first, so the last one seen for each person is their newest answer.
             .order_by(Consent.recorded_at, Consent.id)
         )
@@ -137,23 +136,16 @@ def queue_each(
         target, reply = target_of(item), say(item)
         queued.append(item)
         rows.append(
-            {
-                "direction": Direction.OUTBOUND,
-                "channel": target.channel,
-                "participant_id": target.participant_id,
-                "address_id": target.address_id,
-                "enrolment_id": target.enrolment_id,
-                "body": reply.text,
-                "kind": reply.kind,
-                "choices": [list(choice) for choice in reply.choices] or None,
-                "status": MessageStatus.QUEUED,
-                "send_key": send_key,
-                "urgent": False,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "not_after": not_after(item),
-                "created_at": now,
-            }
+            queued_row(
+                participant_id=target.participant_id,
+                address_id=target.address_id,
+                channel=target.channel,
+                reply=reply,
+                send_key=send_key,
+                now=now,
+                not_after=not_after(item),
+                enrolment_id=target.enrolment_id,
+            )
         )
     insert_rows(session, Message, rows)
     return queued

@@ -46,14 +46,19 @@ if TYPE_CHECKING:
 
 # A reason is only read as a reason for this long after we asked for it.
 REASON_WAIT = timedelta(days=1)
-# Questions a reminder may take the place of: an older RSVP, and the surveys consent question.
-# Only people who said yes to reminders get one, so that question was answered; left open, the
-# surveys question would read their "yes" to "are you coming?" as yes to surveys and lose the
-# RSVP. It is asked again with the first survey. A survey half answered is left alone.
+# Questions a reminder may take the place of: an older RSVP, the surveys consent question, and
+# any survey or sharing question. Only people who said yes to reminders get one, so that
+# question was answered; left open, the surveys question would read their "yes" to "are you
+# coming?" as yes to surveys and lose the RSVP. A reminder is about a session that is soon, so
+# it comes first; a survey question it replaces is asked again later (bot.surveys.stepping).
 REPLACEABLE = (
     PendingQuestion.RSVP,
     PendingQuestion.RSVP_REASON,
     PendingQuestion.CONSENT_SURVEYS,
+    PendingQuestion.SURVEY,
+    PendingQuestion.ASK,
+    PendingQuestion.CONSENT_QUOTING,
+    PendingQuestion.CONSENT_FEEDBACK,
 )
 
 

@@ -1,10 +1,11 @@
 """What session messages say: what, when and where, in the participant's language and time zone.
 
-Times are shown the way people say them ("2:30pm", "10am") and days in full ("Tuesday 24
-November"), in the configured time zone, never in UTC."""
+Times are shown the way people say them ("2:30pm", "10am"; "14:30" in Polish) and days in full
+("Tuesday 24 November", "wtorek 24 listopada"), in the configured time zone, never in UTC."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -17,16 +18,50 @@ BUTTON_CHANNELS = (Channel.TELEGRAM, Channel.SIMULATOR)
 RSVP_VALUES = ("1", "2", "3")
 
 
-def clock(moment: datetime, zone: ZoneInfo) -> str:
+# Day and month names for languages other than English, and whether they use the 24-hour
+# clock. Polish months are in the genitive, as in "wtorek 24 listopada".
+CALENDARS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "pl": (
+        ("poniedziałek", "wtorek", "środa", "czwartek", "piątek", "sobota", "niedziela"),
+        (
+            "stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca",
+            "lipca", "sierpnia", "września", "października", "listopada", "grudnia",
+        ),
+    ),
+}  # fmt: skip
+
+
+def clock(moment: datetime, zone: ZoneInfo, language: str = "en") -> str:
     local = moment.astimezone(zone)
+    if language in CALENDARS:
+        return f"{local:%H:%M}"
     hour = local.hour % 12 or 12
     suffix = "am" if local.hour < 12 else "pm"
     return f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
 
 
-def day(moment: datetime, zone: ZoneInfo) -> str:
+def day(moment: datetime, zone: ZoneInfo, language: str = "en", *, plain: bool = False) -> str:
+    """`plain` spells the day without accents ("sroda 30 wrzesnia"), as Polish texters often do:
+    one "ś" makes a whole SMS UCS-2, and a reminder then takes 4 segments instead of 2."""
     local = moment.astimezone(zone)
-    return f"{local:%A} {local.day} {local:%B}"
+    if language in CALENDARS:
+        days, months = CALENDARS[language]
+        named = f"{days[local.weekday()]} {local.day} {months[local.month - 1]}"
+        return _without_accents(named) if plain else named
+    # Not strftime's %A and %B: they follow the host's locale, and these must not.
+    return f"{ENGLISH_DAYS[local.weekday()]} {local.day} {ENGLISH_MONTHS[local.month - 1]}"
+
+
+def _without_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+ENGLISH_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+ENGLISH_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
 
 
 def rsvp_choices(language: str) -> tuple[tuple[str, str], ...]:
@@ -62,8 +97,8 @@ def reminder(
             when_key,
             language,
             course=course.title,
-            day=day(course_session.starts_at, zone),
-            time=clock(course_session.starts_at, zone),
+            day=day(course_session.starts_at, zone, language, plain=channel is Channel.SMS),
+            time=clock(course_session.starts_at, zone, language),
         ),
         *where(course, course_session, language),
     ]
@@ -93,7 +128,7 @@ def session_notice(
         key,
         language,
         course=course.title,
-        day=day(course_session.starts_at, zone),
-        time=clock(course_session.starts_at, zone),
+        day=day(course_session.starts_at, zone, language),
+        time=clock(course_session.starts_at, zone, language),
     )
     return Reply(text, kind="session_notice")

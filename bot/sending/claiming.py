@@ -228,5 +228,6 @@ class _Decider:
             status_callback=self.settings.app.public_url + STATUS_PATH if twilio else None,
             template_sid=template,
             template_variables={"1": text} if template else None,
+            media_url=message.media_url,
         )
         return Claimed(message.id, envelope, message.attempts)

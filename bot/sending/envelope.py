@@ -27,6 +27,9 @@ class Envelope:
     # the text, with these variables ({"1": "Many Voices"}).
     template_sid: str | None = None
     template_variables: dict[str, str] | None = None
+    # An easy-read picture (a public https URL) to show with the text. Adapters send it only
+    # where the channel shows pictures: Telegram and WhatsApp, never SMS (no MMS).
+    media_url: str | None = None
 
 
 class SendFailure(Exception):

@@ -1,4 +1,5 @@
-"""The Telegram adapter: one message out through python-telegram-bot's `Bot.send_message`.
+"""The Telegram adapter: one message out through python-telegram-bot's `Bot.send_message`,
+or `Bot.send_photo` when the message carries an easy-read picture.
 
 python-telegram-bot is asyncio-only and the worker is synchronous, so the adapter keeps one
 private event loop and runs each call on it to completion. The Bot (and its HTTP connection
@@ -15,7 +16,8 @@ import re
 import threading
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.constants import MessageLimit
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -87,12 +89,36 @@ class TelegramAdapter:
             )
         # A no-op once it has worked; after a failed start (getMe) the next send tries again.
         await self._bot.initialize()
-        # No parse_mode: participants' words are sent as plain text, so a stray * or _ can
-        # never make Telegram refuse the message.
+        keyboard = _keyboard(envelope.choices)
+        # No parse_mode anywhere: participants' words are sent as plain text, so a stray * or _
+        # can never make Telegram refuse the message.
+        if envelope.media_url:
+            if _fits_a_caption(envelope.text):
+                sent = await self._bot.send_photo(
+                    chat_id=envelope.to,
+                    photo=envelope.media_url,
+                    caption=envelope.text,
+                    reply_markup=keyboard,
+                )
+                return _provider_id(sent)
+            # Too long for a caption: the picture alone, then the words with the buttons as
+            # usual. If the words then fail in a way worth retrying, the retry sends the picture
+            # again: a second picture is a smaller harm than words that never arrive.
+            await self._bot.send_photo(chat_id=envelope.to, photo=envelope.media_url)
         sent = await self._bot.send_message(
-            chat_id=envelope.to, text=envelope.text, reply_markup=_keyboard(envelope.choices)
+            chat_id=envelope.to, text=envelope.text, reply_markup=keyboard
         )
-        return f"{sent.chat.id}:{sent.message_id}"
+        return _provider_id(sent)
+
+
+def _provider_id(sent: Message) -> str:
+    return f"{sent.chat.id}:{sent.message_id}"
+
+
+def _fits_a_caption(text: str) -> bool:
+    # Telegram limits captions to 1024 characters. Counted in UTF-16 code units, never fewer
+    # than characters however Telegram counts them, so an emoji-rich text cannot be refused.
+    return len(text.encode("utf-16-le")) // 2 <= MessageLimit.CAPTION_LENGTH
 
 
 def _keyboard(choices: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup | None:

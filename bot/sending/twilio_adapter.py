@@ -1,6 +1,8 @@
 """Sends SMS and WhatsApp messages through Twilio's Messages API with the official library.
 
-Twilio ignores an envelope's choices: the text already lists the words to reply with.
+Twilio ignores an envelope's choices: the text already lists the words to reply with. An
+envelope's picture goes on WhatsApp only: SMS gets the words alone, because MMS is poorly
+supported by UK carriers and costs more.
 
 Nothing here logs or raises with a phone number, a message body or the auth token in it."""
 
@@ -148,6 +150,9 @@ class TwilioAdapter:
                 fields["content_variables"] = json.dumps(envelope.template_variables)
         else:
             fields["body"] = envelope.text
+            # The template already fixes what is shown, so a picture goes with free text only.
+            if envelope.media_url and envelope.channel == Channel.WHATSAPP:
+                fields["media_url"] = [envelope.media_url]
         if envelope.status_callback:
             fields["status_callback"] = envelope.status_callback
         return fields

@@ -19,6 +19,14 @@ CHAT = "987654321"
 TEXT = "Your session is tomorrow at 10:00. Can you come?"
 SETTINGS = TelegramSettings(enabled=True, bot_token=TOKEN, api_base_url="https://tg.test/bot")
 ME = {"id": 666, "is_bot": True, "first_name": "Voices", "username": "VoicesBot"}
+PICTURE = "https://voices.example.org/pictures/face-5.png"
+BUTTONS = (("Yes, I can", "yes"), ("No", "no"))
+KEYBOARD = {
+    "inline_keyboard": [
+        [{"text": "Yes, I can", "callback_data": "yes"}],
+        [{"text": "No", "callback_data": "no"}],
+    ]
+}
 
 
 class FakeTelegram(BaseRequest):
@@ -53,6 +61,10 @@ class FakeTelegram(BaseRequest):
     def sends(self) -> list[dict]:
         return [params for endpoint, params in self.calls if endpoint == "sendMessage"]
 
+    def sent_out(self) -> list[tuple[str, dict]]:
+        """Every call but the bot's start-up (getMe), in order."""
+        return [(endpoint, params) for endpoint, params in self.calls if endpoint != "getMe"]
+
 
 def sent(message_id: int, chat_id: int = int(CHAT)) -> tuple[int, dict]:
     result = {
@@ -72,8 +84,30 @@ def refused(status: int, description: str, **parameters) -> tuple[int, dict]:
     return status, body
 
 
-def envelope(choices: tuple[tuple[str, str], ...] = (), to: str = CHAT) -> Envelope:
-    return Envelope(message_id=42, channel=Channel.TELEGRAM, to=to, text=TEXT, choices=choices)
+def photo_sent(message_id: int, chat_id: int = int(CHAT)) -> tuple[int, dict]:
+    """Telegram's answer to sendPhoto: the Message, with the picture's sizes instead of text."""
+    status, body = sent(message_id, chat_id)
+    del body["result"]["text"]
+    body["result"]["photo"] = [
+        {"file_id": "AgAD", "file_unique_id": "AQAD", "width": 512, "height": 512}
+    ]
+    return status, body
+
+
+def envelope(
+    choices: tuple[tuple[str, str], ...] = (),
+    to: str = CHAT,
+    text: str = TEXT,
+    media_url: str | None = None,
+) -> Envelope:
+    return Envelope(
+        message_id=42,
+        channel=Channel.TELEGRAM,
+        to=to,
+        text=text,
+        choices=choices,
+        media_url=media_url,
+    )
 
 
 @pytest.fixture
@@ -122,6 +156,91 @@ def test_a_message_without_answers_has_no_keyboard(adapter_with):
     adapter.send(envelope())
 
     assert fake.sends() == [{"chat_id": CHAT, "text": TEXT}]
+
+
+def test_a_message_with_a_picture_is_sent_as_a_photo_with_the_words_as_caption_and_buttons(
+    adapter_with,
+):
+    adapter, fake = adapter_with(photo_sent(78))
+
+    provider_id = adapter.send(envelope(choices=BUTTONS, media_url=PICTURE))
+
+    assert provider_id == f"{CHAT}:78"
+    assert fake.sent_out() == [
+        (
+            "sendPhoto",
+            {"chat_id": CHAT, "photo": PICTURE, "caption": TEXT, "reply_markup": KEYBOARD},
+        )
+    ]
+
+
+def test_words_too_long_for_a_caption_go_as_the_picture_then_the_words_with_the_buttons(
+    adapter_with,
+):
+    long_text = "Tell us about today. " * 60  # 1260 characters; captions stop at 1024
+    adapter, fake = adapter_with(photo_sent(80), sent(81))
+
+    provider_id = adapter.send(envelope(choices=BUTTONS, text=long_text, media_url=PICTURE))
+
+    # The id is the words' message: the one with the buttons, that the answer refers to.
+    assert provider_id == f"{CHAT}:81"
+    assert fake.sent_out() == [
+        ("sendPhoto", {"chat_id": CHAT, "photo": PICTURE}),
+        ("sendMessage", {"chat_id": CHAT, "text": long_text, "reply_markup": KEYBOARD}),
+    ]
+
+
+def test_words_of_exactly_1024_characters_still_fit_the_caption(adapter_with):
+    adapter, fake = adapter_with(photo_sent(82))
+
+    adapter.send(envelope(text="a" * 1024, media_url=PICTURE))
+
+    assert [endpoint for endpoint, _ in fake.sent_out()] == ["sendPhoto"]
+
+
+def test_an_emoji_counts_as_two_towards_the_caption_limit_to_stay_safely_under_it(
+    adapter_with,
+):
+    adapter, fake = adapter_with(photo_sent(83), sent(84))
+
+    # 1024 characters, but 1025 UTF-16 units: an emoji outside the BMP takes two.
+    adapter.send(envelope(text="a" * 1023 + "😀", media_url=PICTURE))
+
+    assert [endpoint for endpoint, _ in fake.sent_out()] == ["sendPhoto", "sendMessage"]
+
+
+def test_a_refused_photo_fails_for_good_like_a_refused_message_and_says_nothing_private(
+    adapter_with,
+):
+    refusal = f"Bad Request: wrong file identifier/HTTP URL specified for chat {CHAT}"
+    adapter, _ = adapter_with(refused(400, refusal))
+
+    with pytest.raises(PermanentFailure) as caught:
+        adapter.send(envelope(media_url=PICTURE))
+
+    assert caught.value.code == "400"
+    assert "wrong file identifier" in caught.value.reason.lower()
+    assert_nothing_private_in(caught.value)
+
+
+def test_a_photo_that_timed_out_is_an_unknown_outcome_never_retried(adapter_with):
+    adapter, fake = adapter_with(TimedOut())
+
+    with pytest.raises(OutcomeUnknown):
+        adapter.send(envelope(media_url=PICTURE))
+
+    assert [endpoint for endpoint, _ in fake.sent_out()] == ["sendPhoto"]
+
+
+def test_words_refused_after_their_picture_went_fail_as_a_refused_message_does(adapter_with):
+    adapter, _ = adapter_with(
+        photo_sent(85), refused(403, "Forbidden: bot was blocked by the user")
+    )
+
+    with pytest.raises(PermanentFailure) as caught:
+        adapter.send(envelope(text="Tell us more. " * 80, media_url=PICTURE))
+
+    assert caught.value.stop_address is True
 
 
 def test_the_bot_starts_once_and_is_reused_for_later_sends(adapter_with):

@@ -36,6 +36,7 @@ TOKEN = "a-very-secret-auth-token"
 NUMBER = "+447700900123"
 MESSAGES_URL = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
 CALLBACK = "https://voices.example.org/twilio/status"
+PICTURE = "https://voices.example.org/pictures/face-5.png"
 CREATED = {"sid": "SM" + "ab" * 16, "status": "queued", "account_sid": ACCOUNT}
 
 
@@ -166,6 +167,35 @@ def test_a_template_is_sent_as_content_sid_and_json_variables_instead_of_the_tex
     assert json.loads(data["ContentVariables"]) == {"1": "Many Voices"}
     assert data["StatusCallback"] == CALLBACK
     assert "Body" not in data
+
+
+def test_a_whatsapp_message_with_a_picture_sends_it_as_media_url_with_the_text():
+    fake = FakeTwilio()
+    adapter(fake, whatsapp_from="whatsapp:+447700900888").send(
+        sms(channel=Channel.WHATSAPP, media_url=PICTURE)
+    )
+    data = fake.sent[0].data
+    assert data["MediaUrl"] == [PICTURE]
+    assert data["Body"] == "Did you enjoy today? Reply YES or NO"
+
+
+def test_an_sms_never_carries_the_picture_so_it_never_becomes_an_mms():
+    fake = FakeTwilio()
+    adapter(fake).send(sms(media_url=PICTURE))
+    assert fake.sent[0].data == {
+        "To": NUMBER,
+        "From": "+447700900999",
+        "Body": "Did you enjoy today? Reply YES or NO",
+    }
+
+
+def test_a_whatsapp_template_goes_without_the_picture_as_the_template_fixes_what_is_shown():
+    fake = FakeTwilio()
+    adapter(fake, whatsapp_from="whatsapp:+447700900888").send(
+        sms(channel=Channel.WHATSAPP, template_sid=TEMPLATE, media_url=PICTURE)
+    )
+    assert fake.sent[0].data["ContentSid"] == TEMPLATE
+    assert "MediaUrl" not in fake.sent[0].data
 
 
 def test_choices_are_not_sent_because_the_text_already_lists_the_replies():

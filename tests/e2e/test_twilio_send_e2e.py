@@ -6,13 +6,15 @@ exactly is sent."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
+from twilio.http.response import Response
 
 from bot.models import Channel
 from bot.sending.envelope import Envelope, PermanentFailure
-from bot.sending.twilio_adapter import TwilioAdapter
+from bot.sending.twilio_adapter import BaseUrlHttpClient, TwilioAdapter
 from bot.settings import TwilioSettings
 
 ACCOUNT = "AC" + "0123456789abcdef" * 2
@@ -21,6 +23,7 @@ TEMPLATE = "HX" + "00112233445566778899aabbccddeeff"
 NUMBER = "+447700900123"
 CALLBACK = "https://voices.example.org/twilio/status"
 TEXT = "Did you enjoy today? Reply YES or NO"
+PICTURE = "https://voices.example.org/pictures/face-5.png"
 
 
 def adapter(prism, **settings) -> TwilioAdapter:
@@ -53,6 +56,38 @@ def test_an_sms_through_a_messaging_service_passes_twilios_contract(twilio_prism
 def test_a_whatsapp_message_passes_twilios_contract(twilio_prism):
     sid = adapter(twilio_prism).send(envelope(Channel.WHATSAPP, status_callback=CALLBACK))
     assert sid.startswith("SM")
+
+
+class KeepsPrismsAnswer(BaseUrlHttpClient):
+    """Keeps Prism's last answer: a 422's body lists each way the request broke the contract."""
+
+    def request(self, *args, **kwargs) -> Response:
+        self.last = super().request(*args, **kwargs)
+        return self.last
+
+
+def test_a_whatsapp_picture_keeps_to_twilios_contract_but_for_prisms_own_array_limit(
+    twilio_prism,
+):
+    # Prism 5.14 reads a form into a dict, so a repeated key keeps only its last value and an
+    # array field always arrives as one string (stoplightio/prism#2473): it cannot accept any
+    # MediaUrl, however it is sent. What it does show: MediaUrl is a field of Twilio's Create
+    # Message contract (a field the contract lacks is ignored, never type-checked), and nothing
+    # else in the request breaks it. Once Prism reads arrays, this fails: then expect a sid.
+    http = KeepsPrismsAnswer(twilio_prism.base_url, timeout=5)
+    settings = adapter(twilio_prism).settings
+    with pytest.raises(PermanentFailure, match="422"):
+        TwilioAdapter(settings, http_client=http).send(
+            envelope(Channel.WHATSAPP, media_url=PICTURE, status_callback=CALLBACK)
+        )
+    assert json.loads(http.last.text)["validation"] == [
+        {
+            "location": ["body", "MediaUrl"],
+            "severity": "Error",
+            "code": "type",
+            "message": "Request body property MediaUrl must be array",
+        }
+    ]
 
 
 def test_a_whatsapp_template_passes_twilios_contract(twilio_prism):

@@ -17,15 +17,19 @@ from bot.staff import password_matches
 from voices.cli import cli
 
 EVERY_COMMAND = [
+    "action",
+    "ask",
     "attendance",
     "course",
     "db",
     "export",
     "import",
     "init",
+    "messages",
     "send",
     "serve",
     "staff",
+    "survey",
     "telegram",
     "worker",
 ]
