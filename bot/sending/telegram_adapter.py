@@ -12,6 +12,7 @@ The pair is also exactly what Telegram needs to edit or delete the message later
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import threading
 from datetime import timedelta
@@ -37,6 +38,7 @@ from bot.sending.envelope import (
 )
 from bot.settings import TelegramSettings
 
+log = logging.getLogger("bot.sending.telegram")
 # Long digit runs in Telegram's own error text could be chat or user ids.
 _DIGITS = re.compile(r"\d{5,}")
 _MAX_REASON = 100
@@ -93,18 +95,33 @@ class TelegramAdapter:
         # No parse_mode anywhere: participants' words are sent as plain text, so a stray * or _
         # can never make Telegram refuse the message.
         if envelope.media_url:
-            if _fits_a_caption(envelope.text):
-                sent = await self._bot.send_photo(
-                    chat_id=envelope.to,
-                    photo=envelope.media_url,
-                    caption=envelope.text,
-                    reply_markup=keyboard,
-                )
-                return _provider_id(sent)
-            # Too long for a caption: the picture alone, then the words with the buttons as
-            # usual. If the words then fail in a way worth retrying, the retry sends the picture
-            # again: a second picture is a smaller harm than words that never arrive.
-            await self._bot.send_photo(chat_id=envelope.to, photo=envelope.media_url)
+            try:
+                return await self._send_with_picture(envelope, keyboard)
+            except BadRequest:
+                # Telegram could not fetch or use the picture (say, public_url is wrong). The
+                # picture helps; the words are the message, so they go alone. If the chat
+                # itself is the problem, the words fail the same way and that is reported.
+                log.warning("telegram: the picture was refused; sending the words alone")
+        sent = await self._bot.send_message(
+            chat_id=envelope.to, text=envelope.text, reply_markup=keyboard
+        )
+        return _provider_id(sent)
+
+    async def _send_with_picture(
+        self, envelope: Envelope, keyboard: InlineKeyboardMarkup | None
+    ) -> str:
+        if _fits_a_caption(envelope.text):
+            sent = await self._bot.send_photo(
+                chat_id=envelope.to,
+                photo=envelope.media_url,
+                caption=envelope.text,
+                reply_markup=keyboard,
+            )
+            return _provider_id(sent)
+        # Too long for a caption: the picture alone, then the words with the buttons as usual.
+        # If the words then fail in a way worth retrying, the retry sends the picture again: a
+        # second picture is a smaller harm than words that never arrive.
+        await self._bot.send_photo(chat_id=envelope.to, photo=envelope.media_url)
         sent = await self._bot.send_message(
             chat_id=envelope.to, text=envelope.text, reply_markup=keyboard
         )

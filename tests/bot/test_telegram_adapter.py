@@ -209,17 +209,28 @@ def test_an_emoji_counts_as_two_towards_the_caption_limit_to_stay_safely_under_i
     assert [endpoint for endpoint, _ in fake.sent_out()] == ["sendPhoto", "sendMessage"]
 
 
-def test_a_refused_photo_fails_for_good_like_a_refused_message_and_says_nothing_private(
+def test_a_picture_telegram_cannot_fetch_is_dropped_and_the_words_go_alone(adapter_with):
+    refusal = "Bad Request: wrong file identifier/HTTP URL specified"
+    adapter, fake = adapter_with(refused(400, refusal), sent(86))
+
+    provider_id = adapter.send(envelope(choices=BUTTONS, media_url=PICTURE))
+
+    assert provider_id == f"{CHAT}:86"
+    assert [endpoint for endpoint, _ in fake.sent_out()] == ["sendPhoto", "sendMessage"]
+    assert fake.sent_out()[-1][1] == {"chat_id": CHAT, "text": TEXT, "reply_markup": KEYBOARD}
+
+
+def test_a_refused_photo_and_refused_words_fail_for_good_and_say_nothing_private(
     adapter_with,
 ):
-    refusal = f"Bad Request: wrong file identifier/HTTP URL specified for chat {CHAT}"
-    adapter, _ = adapter_with(refused(400, refusal))
+    refusal = f"Bad Request: chat not found {CHAT}"
+    adapter, _ = adapter_with(refused(400, refusal), refused(400, refusal))
 
     with pytest.raises(PermanentFailure) as caught:
         adapter.send(envelope(media_url=PICTURE))
 
     assert caught.value.code == "400"
-    assert "wrong file identifier" in caught.value.reason.lower()
+    assert "chat not found" in caught.value.reason.lower()
     assert_nothing_private_in(caught.value)
 
 
