@@ -172,19 +172,24 @@ def _steps(status: InviteStatus) -> Select:
             Participant.status == ParticipantStatus.ACTIVE,
         )
         .order_by(SurveyInvite.id)
-        .limit(PER_PASS)
+        # More rows than are asked: some are outside their own hours, or a second invite of
+        # someone already picked, and must not starve the people behind them.
+        .limit(PER_PASS * 5)
         # Two workers never pick the same person (PostgreSQL; SQLite runs one writer at a time).
         .with_for_update(of=SurveyInvite, skip_locked=True)
     )
 
 
 def _free(session: Session, settings: Settings, now: datetime, query: Select) -> list[Step]:
-    """The people in `query` inside their own hours, one invite each."""
+    """The people in `query` inside their own hours, one invite each, PER_PASS at most."""
     zone = ZoneInfo(settings.app.timezone)
+    if next_opening(now, settings.app.send_window, zone) is not None:
+        # The service's hours are closed: only people with hours of their own can be asked.
+        query = query.where(Participant.quiet_hours.is_not(None))
     seen: set[int] = set()
-    steps = []
+    steps: list[Step] = []
     for invite, run, person in session.execute(query).all():
-        if person.id in seen:
+        if person.id in seen or len(steps) == PER_PASS:
             continue
         window = window_for(person.quiet_hours, settings.app.send_window)
         if next_opening(now, window, zone) is not None:

@@ -31,7 +31,7 @@ from bot.models import (
 )
 from bot.reminders.schedule import schedule_session
 from bot.settings import Settings
-from bot.surveys import runs
+from bot.surveys import runs, stepping
 from bot.surveys.stepping import fire_due_surveys
 from scheduler.due import fire_due
 from tests.factories import (
@@ -406,3 +406,19 @@ def test_a_reminder_comes_first_and_the_survey_asks_its_question_again_afterward
         assert bodies(session, alex)[-1] == words("survey.asked_again") + "\n" + SCALE_SMS
         send(session, "4")
     assert answers(session, alex) == [("how_was_it", "4", "4")]
+
+
+def test_people_outside_their_own_hours_do_not_hold_back_the_people_behind_them(
+    session, clock, monkeypatch
+):
+    monkeypatch.setattr(stepping, "PER_PASS", 2)
+    evening_only = [person(session, value=f"+4479110003{n:02d}") for n in range(3)]
+    for someone in evening_only:
+        someone.quiet_hours = "18:00-20:00"
+    others = [person(session, value=f"+4479110004{n:02d}") for n in range(3)]
+    start(session, [*evening_only, *others])
+    # Two people a pass, each sent the intro and the first question.
+    assert worker_pass(session) == 4
+    assert worker_pass(session) == 2
+    assert all(len(bodies(session, someone)) == 2 for someone in others)
+    assert all(bodies(session, someone) == [] for someone in evening_only)
