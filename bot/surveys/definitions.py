@@ -38,6 +38,8 @@ from bot import copy
 from bot.pictures import PICTURES
 
 FOLDER = Path(messages.__file__).parent / "surveys"
+# Paths in error messages are shown from here, the project folder.
+_PROJECT = Path(messages.__file__).parent.parent
 
 ENGLISH = copy.FALLBACK
 SCALE_POINTS = 5
@@ -124,13 +126,13 @@ class SurveyFilesError(Exception):
         super().__init__("\n".join(str(error) for error in errors))
 
 
-def check_files(folder: Path = FOLDER) -> list[SurveyFileError]:
-    return _read_folder(folder)[1]
+def check_files(folder: Path | None = None) -> list[SurveyFileError]:
+    return _read_folder(folder or FOLDER)[1]
 
 
-def load_all(folder: Path = FOLDER) -> dict[str, SurveyDefinition]:
+def load_all(folder: Path | None = None) -> dict[str, SurveyDefinition]:
     """Every survey, by id. Raises SurveyFilesError if any file has a mistake."""
-    surveys, errors = _read_folder(folder)
+    surveys, errors = _read_folder(folder or FOLDER)
     if errors:
         raise SurveyFilesError(errors)
     return surveys
@@ -146,9 +148,9 @@ def get(key: str) -> SurveyDefinition | None:
     return shipped().get(key)
 
 
-def copy_items(folder: Path = FOLDER) -> Iterator[tuple[str, str, str]]:
+def copy_items(folder: Path | None = None) -> Iterator[tuple[str, str, str]]:
     """(where, language, text) for every piece of survey copy, for the easy-read check."""
-    surveys, _ = _read_folder(folder)
+    surveys, _ = _read_folder(folder or FOLDER)
     for survey in surveys.values():
         where = _shown(survey.path)
         pieces: list[tuple[str, Words]] = [("intro", survey.intro), ("thanks", survey.thanks)]
@@ -188,11 +190,16 @@ def _read_folder(folder: Path) -> tuple[dict[str, SurveyDefinition], list[Survey
 
 
 def _read_file(path: Path) -> tuple[SurveyDefinition | None, list[SurveyFileError]]:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None, [SurveyFileError(path, 1, "the file is not UTF-8 text", "save it as UTF-8")]
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = int(m.group(1)) if (m := re.search(r"line (\d+)", str(exc))) else 1
+        # The parser names a line, or says "at end of document": the last line.
+        last = max(1, len(text.splitlines()))
+        line = int(m.group(1)) if (m := re.search(r"line (\d+)", str(exc))) else last
         problem = f"this is not valid TOML ({str(exc).split(' (at')[0]})"
         fix = "check the quotes, brackets and commas on that line"
         return None, [SurveyFileError(path, line, problem, fix)]
@@ -312,6 +319,9 @@ class _Reader:
             self.error(index, name, f"a {kind.value} question needs its {name} in English", fix)
             return None
         english = lists[ENGLISH]
+        if not isinstance(english, list):
+            self.error(index, f"{name}.en", f"{name}.en must be a list of words", '["Yes", "No"]')
+            return None
         wanted = f"exactly {SCALE_POINTS}" if kind is QuestionType.SCALE else f"2 to {MAX_OPTIONS}"
         count_ok = (
             len(english) == SCALE_POINTS
@@ -321,7 +331,7 @@ class _Reader:
         if not count_ok:
             self.error(
                 index,
-                name,
+                f"{name}.en",
                 f"{name}.en has {len(english)} entries",
                 f"give {wanted} {name}, in order from 1",
             )
@@ -334,13 +344,16 @@ class _Reader:
                 isinstance(v, str) and v.strip() for v in values
             ):
                 self.error(
-                    index, name, f"{name}.{language} must be a list of words", '["Yes", "No"]'
+                    index,
+                    f"{name}.{language}",
+                    f"{name}.{language} must be a list of words",
+                    '["Yes", "No"]',
                 )
                 continue
             if len(values) != len(english):
                 self.error(
                     index,
-                    name,
+                    f"{name}.{language}",
                     f"{name}.{language} has {len(values)} entries but {name}.en has {len(english)}",
                     "translate every entry, in the same order",
                 )
@@ -367,7 +380,10 @@ class _Reader:
                 continue
             if not isinstance(text, str) or not text.strip():
                 self.error(
-                    index, name, f"{name}.{language} is empty", "write the words, or remove it"
+                    index,
+                    f"{name}.{language}",
+                    f"{name}.{language} is empty",
+                    "write the words, or remove it",
                 )
                 continue
             clean[language] = text
@@ -379,7 +395,7 @@ class _Reader:
         known = ", ".join(sorted(self.languages))
         self.error(
             index,
-            name,
+            f"{name}.{language}",
             f"{name}.{language}: there is no messages/{language}.toml for that language",
             f"use one of: {known}",
         )
@@ -416,7 +432,9 @@ class _Lines:
         ]
 
     def of(self, question: int | None, key: str | None) -> int:
-        """The 1-based line of `key` in the top of the file, or in the n-th question."""
+        """The 1-based line of `key` in the top of the file, or in the n-th question.
+
+        A dotted key, like "text.pl", is looked for whole first, then as "text"."""
         if question is None:
             start = 0
             end = self.question_starts[0] if self.question_starts else len(self.lines)
@@ -426,8 +444,8 @@ class _Lines:
             end = later[0] if later else len(self.lines)
         else:
             return 1
-        if key is not None:
-            pattern = re.compile(rf"^\s*{re.escape(key)}\s*[.=]")
+        for each in [] if key is None else [key, key.split(".")[0]]:
+            pattern = re.compile(rf"^\s*{re.escape(each)}\s*[.=]")
             for n in range(start, end):
                 if pattern.match(self.lines[n]):
                     return n + 1
@@ -437,6 +455,6 @@ class _Lines:
 def _shown(path: Path) -> str:
     """The path as people know it: relative to the project when it is inside it."""
     try:
-        return str(path.relative_to(FOLDER.parent.parent))
+        return str(path.relative_to(_PROJECT))
     except ValueError:
         return str(path)

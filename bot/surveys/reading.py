@@ -66,7 +66,10 @@ FACE_VALUES = {
 }
 
 # A number first, not part of a bigger number or a decimal: "4", "4.", "5 - great", "4/5".
-_LEADING_NUMBER = re.compile(r"^\s*(\d+)(?![.,]\d)")
+# Not "1" from "10.5" either: no digit may follow the digits taken.
+_LEADING_NUMBER = re.compile(r"^\s*(\d+)(?!\d|[.,]\d)")
+# "not good" is not Good: a "not" outside the answer's own words ("Not often") is unclear.
+_NEGATION = re.compile(r"(?<!\w)(?:not|nie|isnt|wasnt|dont|didnt)(?!\w)|n't(?!\w)")
 
 
 def read(question: Question, text: str, language: str) -> Reading:
@@ -112,7 +115,8 @@ def _by_words(question: Question, plain: str, language: str) -> int | None:
     """The one answer whose words the reply says, in their language or in English.
 
     "good" is Good; "very good" is Very good, not Good as well: a match inside a longer match
-    does not count. Two different answers named is not clear enough to act on."""
+    does not count. Two different answers named is not clear enough to act on, and nor is an
+    answer said with "not" ("not good", "not very good")."""
     found: dict[int, str] = {}
     for number, words in enumerate(question.answers, start=1):
         for label in {words.in_language(language), words.in_language(ENGLISH)}:
@@ -126,4 +130,7 @@ def _by_words(question: Question, plain: str, language: str) -> int | None:
         for number, label in found.items()
         if not any(label != other and label in other for other in found.values())
     ]
-    return kept[0] if len(kept) == 1 else None
+    if len(kept) != 1:
+        return None
+    rest = re.sub(rf"(?<!\w){re.escape(found[kept[0]])}(?!\w)", " ", plain)
+    return None if _NEGATION.search(rest) else kept[0]
