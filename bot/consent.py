@@ -3,6 +3,7 @@ wording version the person saw. Until someone says yes, we only reply to their o
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -16,6 +17,8 @@ from bot.models import (
     Consent,
     ConsentPurpose,
     ConversationState,
+    Direction,
+    Message,
     Participant,
     PendingQuestion,
     utcnow,
@@ -127,15 +130,22 @@ def answer_surveys(turn: Turn, state: ConversationState) -> Next | None:
     return _answer(turn, state, ConsentPurpose.SURVEYS, None)
 
 
+# A sharing question left unanswered this long is dropped: no answer is a no, and it must not
+# hold back the person's next survey.
+SHARING_WAIT = timedelta(days=1)
+SHARING_KIND = "sharing"  # the sharing questions' messages, so we know they were asked
 SHARING = (
     (ConsentPurpose.QUOTING, PendingQuestion.CONSENT_QUOTING, "consent_more.ask_quoting"),
     (ConsentPurpose.FEEDBACK, PendingQuestion.CONSENT_FEEDBACK, "consent_more.ask_feedback"),
 )
 
 
-def ask_about_sharing(turn: Turn) -> Next | None:
+def ask_about_sharing(turn: Turn, *, chained: bool = False) -> Next | None:
     """After someone shares their views: ask the sharing questions they have never answered,
-    one at a time. Returns the question now open, or None if they answered both before."""
+    one at a time. Returns the question now open, or None.
+
+    Asked once: someone who let the questions pass is not asked again after every survey (no
+    answer is a no). `chained` is for the second question, straight after the first."""
     answered = set(
         turn.session.scalars(
             select(Consent.purpose).where(
@@ -144,12 +154,27 @@ def ask_about_sharing(turn: Turn) -> Next | None:
             )
         )
     )
+    if not chained and _asked_before(turn):
+        return None
     for purpose, question, key in SHARING:
         if purpose not in answered:
             choices = yes_no_choices(turn.participant.language)
-            turn.say(key, kind="consent", choices=choices)
+            turn.say(key, kind=SHARING_KIND, choices=choices)
             return Next(question)
     return None
+
+
+def _asked_before(turn: Turn) -> bool:
+    found = turn.session.scalar(
+        select(Message.id)
+        .where(
+            Message.participant_id == turn.participant.id,
+            Message.direction == Direction.OUTBOUND,
+            Message.kind == SHARING_KIND,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def _answer_sharing(turn: Turn, state: ConversationState, purpose: ConsentPurpose) -> Next | None:
@@ -159,12 +184,12 @@ def _answer_sharing(turn: Turn, state: ConversationState, purpose: ConsentPurpos
             choices = yes_no_choices(turn.participant.language)
             turn.say("consent.reprompt", kind="consent", choices=choices)
             return Next(state.pending, state.context, misses=1)
-        # No answer is a no; the question comes again after their next survey. What they
-        # wrote is kept for staff.
+        # No answer is a no, and the question is not asked again. What they wrote is kept
+        # for staff.
         turn.say("general.thanks")
         return None
     _record(turn, purpose, answer)
-    nxt = ask_about_sharing(turn)
+    nxt = ask_about_sharing(turn, chained=True)
     if nxt is None:
         turn.say("consent_more.saved", kind="consent")
     return nxt

@@ -35,6 +35,11 @@ PASS = Pass()
 
 Handler = Callable[["Turn", ConversationState], "Next | Pass | None"]
 HANDLERS: dict[PendingQuestion, Handler] = {}
+# Readers for a question a reminder took the place of, for a reply sent before the reminder
+# reached the person: (turn, that question's context) -> PASS if it is no answer to it. They
+# keep the answer but ask nothing more, as the reminder's question is the one open now.
+Earlier = Callable[["Turn", dict[str, Any]], "Next | Pass | None"]
+EARLIER: dict[PendingQuestion, Earlier] = {}
 
 
 def handles(question: PendingQuestion) -> Callable[[Handler], Handler]:
@@ -46,8 +51,12 @@ def handles(question: PendingQuestion) -> Callable[[Handler], Handler]:
 
 
 def pending(session: Session, participant_id: int) -> ConversationState | None:
+    # Locked (on PostgreSQL) for the rest of the turn: the worker replacing it at the same
+    # moment (a reminder's question) waits, rather than deleting the row under the turn.
     return session.scalar(
-        select(ConversationState).where(ConversationState.participant_id == participant_id)
+        select(ConversationState)
+        .where(ConversationState.participant_id == participant_id)
+        .with_for_update()
     )
 
 
@@ -72,6 +81,11 @@ def clear(session: Session, participant_id: int) -> None:
 def answer_pending(turn: Turn) -> bool:
     """Give the participant's message to the handler of their pending question, if any."""
     state = pending(turn.session, turn.participant.id)
+    if turn.tag is not None and (state is None or state.context.get("tag") != turn.tag):
+        # A button under an older message: its question is not the one open now (or none is),
+        # so the press answers nothing. Kept as a message; they are pointed to the newest.
+        turn.say("general.old_button")
+        return True
     if state is None or state.pending not in HANDLERS:
         return False
     nxt = HANDLERS[state.pending](turn, state)

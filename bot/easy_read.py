@@ -109,7 +109,9 @@ def _findings(text: str, language: str, is_sentence: bool = True) -> list[tuple[
                     )
                 )
     for word, instead in banned_words().items():
-        if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", filled, re.IGNORECASE):
+        # Other forms of the word count too: "consented", "responding", "DNAs", "facilitated".
+        pattern = rf"(?<![\w-]){re.escape(word)}(?:s|es|d|ed|ing)?(?![\w-])"
+        if re.search(pattern, filled, re.IGNORECASE):
             # An entry like "(leave it out)" is advice, not a word to write.
             fix = instead.strip("()") if instead.startswith("(") else f'write "{instead}" instead'
             found.append((f'it says "{word}"', fix))

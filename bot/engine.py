@@ -27,13 +27,14 @@ from bot.models import (
     FlagKind,
     Message,
     ParticipantStatus,
+    PendingQuestion,
     utcnow,
 )
 from bot.outbox import cancel_pending
 from bot.participants import set_status
 from bot.reminders import rsvp as _rsvp_handlers  # noqa: F401  registers the RSVP handlers
 from bot.reminders.firing import catch_up
-from bot.surveys import answering as _survey_handlers  # noqa: F401  registers survey handlers
+from bot.surveys.answering import expects_own_words  # also registers the survey handlers
 from bot.turn import Turn
 
 ACK_EVERY = timedelta(hours=24)
@@ -59,7 +60,8 @@ def opt_in(turn: Turn) -> bool:
     asleep = status in (ParticipantStatus.STOPPED, ParticipantStatus.PAUSED)
     # YES is only an opt-in when it is not the answer to a question we asked.
     said_yes = (
-        keywords.yes_or_no(text) is True
+        turn.tag is None  # a button under an old question is not a typed YES
+        and keywords.yes_or_no(text) is True
         and conversation.pending(turn.session, turn.participant.id) is None
         and (asleep or not turn.has_consent_answer())
     )
@@ -109,6 +111,10 @@ def stop_in_words(turn: Turn) -> bool:
         participant_id=turn.participant.id,
         message_id=turn.message_id,
     )
+    if not keywords.is_clear_stop_request(turn.text) and _answer_in_own_words_expected(turn):
+        # "The bus stop is too far" answers the question: it is kept as the answer. Staff
+        # still see the flag, in case it was a request after all.
+        return False
     if turn.participant.status is ParticipantStatus.ACTIVE:
         set_status(turn.participant, ParticipantStatus.PAUSED)
     # Whatever we had asked (say, "are you coming?" on a reminder now held) is dropped, so
@@ -151,6 +157,15 @@ def run(turn: Turn) -> None:
     for rule in RULES:
         if rule(turn):
             return
+
+
+def _answer_in_own_words_expected(turn: Turn) -> bool:
+    state = conversation.pending(turn.session, turn.participant.id)
+    if state is None:
+        return False
+    if state.pending in (PendingQuestion.ASK, PendingQuestion.RSVP_REASON):
+        return True
+    return state.pending is PendingQuestion.SURVEY and expects_own_words(turn.session, state)
 
 
 def _is_member(turn: Turn) -> bool:

@@ -19,6 +19,23 @@ def storable_text(text: str) -> str:
     return _UNSTORABLE.sub("\ufffd", text)
 
 
+# A button's value carries the question it answers, "4|s12.3456", so that a press under an
+# old message is never read as the answer to the question open now.
+TAG_MARK = "|"
+
+
+def tagged(choices: tuple[tuple[str, str], ...], tag: str | None) -> tuple[tuple[str, str], ...]:
+    if tag is None:
+        return choices
+    return tuple((label, f"{value}{TAG_MARK}{tag}") for label, value in choices)
+
+
+def split_tag(data: str) -> tuple[str, str | None]:
+    """A button's value and the question it belongs to ("4", "s12.3456"), or (data, None)."""
+    value, mark, tag = data.partition(TAG_MARK)
+    return (value, tag) if mark and tag else (data, None)
+
+
 class PayloadError(ValueError):
     """A webhook body that is not what the provider sends. The message is safe to return."""
 
@@ -38,6 +55,8 @@ class InboundMessage:
     edited: bool = False
     # A button press rather than typed text (Telegram callback_query).
     button: bool = False
+    # Which question the pressed button belonged to (see `tagged`); None for typed text.
+    tag: str | None = None
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ def receive(session: Session, msg: InboundMessage, settings: Settings | None = N
     address.last_inbound_at = msg.received_at
     if msg.edited:
         return Receipt(message_id)
-    turn = Turn(session, settings, address.participant, address, message_id, msg.text)
+    turn = Turn(session, settings, address.participant, address, message_id, msg.text, tag=msg.tag)
     engine.run(turn)
     for then in turn.afterwards:
         then()

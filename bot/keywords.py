@@ -39,8 +39,22 @@ _STOP_IN_WORDS = re.compile(
     r"|\bno more (texts|messages)\b",
     re.IGNORECASE,
 )
-# "stop survey" ends a survey; it is not a request to stop all messages.
-_NOT_A_STOP_REQUEST = re.compile(r"^\s*stop\s+(the\s+)?(survey|questions?)\s*[.!]*\s*$", re.I)
+# "stop survey" ends a survey; it is not a request to stop all messages. (Polish: "koniec".)
+_STOP_SURVEY = re.compile(
+    r"^\s*(please\s+)?(stop|end)\s+(the\s+|this\s+)?(surveys?|questions?)(\s+please)?\s*[.!]*\s*$"
+    r"|^\s*no more questions\s*[.!]*\s*$"
+    r"|^\s*koniec(\s+ankiety)?\s*[.!]*\s*$",
+    re.I,
+)
+# In an answer written in someone's own words, "stop" may be a bus stop: only these are clear.
+_CLEAR_STOP_REQUEST = re.compile(
+    r"\b(stop|quit) (texting|messaging|contacting|sending|msging)\b"
+    r"|\b(leave me alone|unsubscribe|opt me out|take me off|remove me)\b"
+    r"|\bdon'?t (text|message|contact|msg) me\b"
+    r"|\bdo not (text|message|contact) me\b"
+    r"|\bno more (texts|messages)\b",
+    re.IGNORECASE,
+)
 
 
 def normalise(text: str) -> str:
@@ -48,6 +62,12 @@ def normalise(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).replace("\u2019", "'").casefold()
     folded = re.sub(r"\s+", " ", folded).strip()
     return folded.rstrip(".!?,;: ").strip()
+
+
+def without_accents(text: str) -> str:
+    """ "średnio" as "srednio": how many people text Polish, and how SMS stays GSM-7."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def is_opt_out(text: str) -> bool:
@@ -81,7 +101,17 @@ def is_bare_start(text: str) -> bool:
     return bool(_BARE_START.match(text))
 
 
+def is_stop_survey(text: str) -> bool:
+    """Asking to end the survey under way, and nothing more."""
+    return bool(_STOP_SURVEY.match(text))
+
+
 def is_stop_request(text: str) -> bool:
-    if _NOT_A_STOP_REQUEST.match(text):
+    if is_stop_survey(text):
         return False
     return bool(_STOP_IN_WORDS.search(text.replace("\u2019", "'")))
+
+
+def is_clear_stop_request(text: str) -> bool:
+    """A stop request that cannot be anything else, even inside a longer answer."""
+    return bool(_CLEAR_STOP_REQUEST.search(text.replace("\u2019", "'")))

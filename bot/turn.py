@@ -23,6 +23,8 @@ class Turn:
     message_id: int
     text: str
     replies: list[Reply] = field(default_factory=list)
+    # The question a pressed button belonged to (bot.events.tagged); None for typed text.
+    tag: str | None = None
     # Looked up at most once per turn: several rules ask.
     consent_answered: bool | None = None
     # Work to do once the engine has finished with the message and its pending question is

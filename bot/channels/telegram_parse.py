@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram import ChatMember, Update
 
-from bot.events import InboundMessage, PayloadError, storable_text
+from bot.events import InboundMessage, PayloadError, split_tag, storable_text
 from bot.models import Channel, utcnow
 
 
@@ -38,13 +38,16 @@ def _event(update: Update) -> TelegramEvent:
     if update.callback_query is not None:
         query = update.callback_query
         chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+        # Kept: the value pressed. The tag is ours (which question), not the person's words.
+        value, tag = split_tag(query.data or "")
         msg = InboundMessage(
             Channel.TELEGRAM,
             str(chat_id),
             provider_id,
-            storable_text(query.data or ""),
+            storable_text(value),
             utcnow(),
             button=True,
+            tag=tag,
         )
         return TelegramEvent(uid, message=msg, callback_query_id=query.id)
     if update.my_chat_member is not None:

@@ -27,7 +27,7 @@ from bot.models import (
 from bot.reminders import rsvp
 from bot.reminders.audience import Target, bookings_on, queue_each, reachable
 from bot.reminders.plan import Moment, moments, plan_for
-from bot.reminders.wording import reminder
+from bot.reminders.wording import reminder, rsvp_tag
 from bot.settings import Settings
 
 # Sessions' worth of reminders fired in one pass; the rest wait for the next pass, 30 s later,
@@ -136,6 +136,7 @@ def _queue(
             send.target.language,
             send.target.channel,
             zone,
+            tag=rsvp_tag(send.target.enrolment_id),
         ),
         key=lambda send: f"reminder:{send.target.enrolment_id}:{send.kind.value}",
         now=now,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.conversation import PASS, Next, Pass, handles
+from bot.conversation import EARLIER, PASS, Next, Pass, handles
 from bot.flags import raise_flag
 from bot.models import (
     Attendance,
@@ -28,6 +28,8 @@ from bot.models import (
     CourseSession,
     Enrolment,
     FlagKind,
+    Message,
+    MessageStatus,
     ParticipantStatus,
     PendingQuestion,
     Rsvp,
@@ -35,7 +37,7 @@ from bot.models import (
     utcnow,
 )
 from bot.reminders.audience import insert_rows
-from bot.reminders.wording import rsvp_question
+from bot.reminders.wording import rsvp_question, rsvp_tag
 from bot.rsvp_words import read_rsvp
 from bot.sending.broadcast import CHUNK
 
@@ -70,14 +72,19 @@ def expect_answers(session: Session, targets: Iterable[Target]) -> None:
     now = utcnow()
     ids = sorted(latest)
     existing: dict[int, PendingQuestion] = {}
+    earlier: dict[int, dict] = {}
     for start in range(0, len(ids), CHUNK):
-        existing.update(
-            session.execute(
-                select(ConversationState.participant_id, ConversationState.pending).where(
-                    ConversationState.participant_id.in_(ids[start : start + CHUNK])
-                )
-            ).all()
-        )
+        for participant_id, question, context in session.execute(
+            select(
+                ConversationState.participant_id,
+                ConversationState.pending,
+                ConversationState.context,
+            ).where(ConversationState.participant_id.in_(ids[start : start + CHUNK]))
+        ):
+            existing[participant_id] = question
+            if question in (PendingQuestion.SURVEY, PendingQuestion.ASK):
+                # Kept, so that a reply sent before the reminder reaches them still answers it.
+                earlier[participant_id] = {"pending": question.value, "context": context}
     # An older RSVP question is replaced: deleted and asked afresh, in two statements.
     replaced = [pid for pid, pending in existing.items() if pending in REPLACEABLE]
     for start in range(0, len(replaced), CHUNK):
@@ -93,7 +100,11 @@ def expect_answers(session: Session, targets: Iterable[Target]) -> None:
             {
                 "participant_id": participant_id,
                 "pending": PendingQuestion.RSVP,
-                "context": {"enrolment_id": latest[participant_id]},
+                "context": {
+                    "enrolment_id": latest[participant_id],
+                    "tag": rsvp_tag(latest[participant_id]),
+                    **({"before": earlier[participant_id]} if participant_id in earlier else {}),
+                },
                 "misses": 0,
                 "asked_at": now,
             }
@@ -108,10 +119,22 @@ def answer_rsvp(turn: Turn, state: State) -> Next | Pass | None:
     enrolment = _open_booking(turn, state)
     if enrolment is None:
         return PASS
+    before = state.context.get("before")
+    if before is not None and turn.tag is None and not _reminder_seen(turn.session, enrolment.id):
+        # The reminder has not reached them yet (held for quiet hours, or still on its way):
+        # the reply is for the question they last saw, which the reminder took the place of.
+        outcome = EARLIER[PendingQuestion(before["pending"])](turn, before["context"])
+        if not isinstance(outcome, Pass):
+            rest = {key: value for key, value in state.context.items() if key != "before"}
+            return Next(PendingQuestion.RSVP, rest, misses=state.misses)
     choice = read_rsvp(turn.text)
     if choice is None:
         if state.misses == 0:
-            turn.replies.append(rsvp_question(turn.participant.language, turn.address.channel))
+            turn.replies.append(
+                rsvp_question(
+                    turn.participant.language, turn.address.channel, state.context.get("tag")
+                )
+            )
             return Next(PendingQuestion.RSVP, state.context, misses=1)
         turn.say("rsvp.gave_up")
         return None
@@ -148,6 +171,17 @@ def answer_reason(turn: Turn, state: State) -> Next | Pass | None:
     enrolment.rsvp_reason = turn.text
     turn.say("rsvp.reason_saved")
     return None
+
+
+def _reminder_seen(session: Session, enrolment_id: int) -> bool:
+    """Whether the newest reminder about this booking has gone to the provider."""
+    status = session.scalar(
+        select(Message.status)
+        .where(Message.enrolment_id == enrolment_id, Message.kind == "reminder")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    return status not in (MessageStatus.QUEUED, MessageStatus.HELD, MessageStatus.SENDING)
 
 
 def _open_booking(turn: Turn, state: ConversationState) -> Enrolment | None:

@@ -5,12 +5,12 @@ Times are shown the way people say them ("2:30pm", "10am"; "14:30" in Polish) an
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot import copy
-from bot.events import Reply
+from bot.events import Reply, tagged
+from bot.keywords import without_accents
 from bot.models import Channel, Course, CourseSession, ReminderKind
 
 # Chat channels show the choices as buttons; SMS and WhatsApp say "Reply 1 ...".
@@ -47,14 +47,9 @@ def day(moment: datetime, zone: ZoneInfo, language: str = "en", *, plain: bool =
     if language in CALENDARS:
         days, months = CALENDARS[language]
         named = f"{days[local.weekday()]} {local.day} {months[local.month - 1]}"
-        return _without_accents(named) if plain else named
+        return without_accents(named) if plain else named
     # Not strftime's %A and %B: they follow the host's locale, and these must not.
     return f"{ENGLISH_DAYS[local.weekday()]} {local.day} {ENGLISH_MONTHS[local.month - 1]}"
-
-
-def _without_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 ENGLISH_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -64,18 +59,26 @@ ENGLISH_MONTHS = (
 )  # fmt: skip
 
 
-def rsvp_choices(language: str) -> tuple[tuple[str, str], ...]:
+def rsvp_tag(enrolment_id: int) -> str:
+    """What an RSVP button carries to say which booking it answers (bot.events.tagged)."""
+    return f"r{enrolment_id}"
+
+
+def rsvp_choices(language: str, tag: str | None = None) -> tuple[tuple[str, str], ...]:
     labels = ("rsvp.coming_label", "rsvp.cant_come_label", "rsvp.need_help_label")
-    return tuple(
+    choices = tuple(
         (copy.text(label, language), value)
         for label, value in zip(labels, RSVP_VALUES, strict=True)
     )
+    return tagged(choices, tag)
 
 
-def rsvp_question(language: str, channel: Channel) -> Reply:
+def rsvp_question(language: str, channel: Channel, tag: str | None = None) -> Reply:
     """The RSVP ask on its own, as a re-prompt: buttons on chat, numbers by text."""
     if channel in BUTTON_CHANNELS:
-        return Reply(copy.text("rsvp.reprompt_buttons", language), choices=rsvp_choices(language))
+        return Reply(
+            copy.text("rsvp.reprompt_buttons", language), choices=rsvp_choices(language, tag)
+        )
     return Reply(copy.text("rsvp.reprompt", language))
 
 
@@ -86,8 +89,10 @@ def reminder(
     language: str,
     channel: Channel,
     zone: ZoneInfo,
+    tag: str | None = None,
 ) -> Reply:
-    """A reminder: what, when, where (or the link), then the RSVP ask."""
+    """A reminder: what, when, where (or the link), then the RSVP ask. `tag` marks its buttons
+    as answering this booking (rsvp_tag)."""
     if kind is ReminderKind.TUTOR:
         # Written by the tutor and sent exactly as written.
         return Reply(course.tutor_message or "", kind="tutor")
@@ -104,7 +109,7 @@ def reminder(
     ]
     if channel in BUTTON_CHANNELS:
         lines.append(copy.text("reminders.ask_buttons", language))
-        return Reply("\n".join(lines), kind="reminder", choices=rsvp_choices(language))
+        return Reply("\n".join(lines), kind="reminder", choices=rsvp_choices(language, tag))
     lines.append(copy.text("reminders.ask", language))
     return Reply("\n".join(lines), kind="reminder")
 

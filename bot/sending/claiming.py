@@ -30,6 +30,7 @@ from bot.sending.envelope import Envelope
 from bot.sending.send_window import next_opening, window_for
 from bot.sending.sms_text import count_segments, plain_for_sms
 from bot.settings import Settings
+from bot.surveys.asking import without_faces
 
 # WhatsApp lets a business send free text only within 24 hours of the person's last message.
 WHATSAPP_WINDOW = timedelta(hours=24)
@@ -207,6 +208,9 @@ class _Decider:
             )
             if sms is not None:
                 message.channel, message.address_id = Channel.SMS, sms.id
+                if message.kind == "survey":
+                    # Faces were for WhatsApp; on SMS one emoji more than doubles the cost.
+                    message.body = without_faces(message.body)
                 return sms, None
         return None, None
 

@@ -8,8 +8,11 @@ channel can show one (Telegram, WhatsApp); SMS gets the words alone.
 
 from __future__ import annotations
 
+import re
+import zlib
+
 from bot import copy
-from bot.events import Reply
+from bot.events import Reply, tagged
 from bot.models import Channel
 from bot.pictures import picture_url
 from bot.reminders.wording import BUTTON_CHANNELS
@@ -33,8 +36,10 @@ def question_reply(
     *,
     lead: str | None = None,
     skip_hint: bool = False,
+    tag: str | None = None,
 ) -> Reply:
-    """The question as a message, after `lead` if given ("Here is our question again.")."""
+    """The question as a message, after `lead` if given ("Here is the question again.").
+    `tag` marks its buttons as answering this question (survey_tag)."""
     lines = [lead] if lead else []
     lines.append(question.text.in_language(language))
     buttons = channel in BUTTON_CHANNELS and question.type is not QuestionType.TEXT
@@ -51,9 +56,25 @@ def question_reply(
     return Reply(
         "\n".join(lines),
         kind="survey",
-        choices=_buttons(question, language) if buttons else (),
+        choices=tagged(_buttons(question, language), tag) if buttons else (),
         media_url=media,
     )
+
+
+def survey_tag(invite_id: int, question_key: str) -> str:
+    """What a survey button carries to say which question it answers, short enough for
+    Telegram's 64-byte button data whatever the question's id."""
+    return f"s{invite_id}.{zlib.crc32(question_key.encode()) % 100_000}"
+
+
+def question_context(run_id: int, invite_id: int, question_key: str) -> dict[str, object]:
+    """The open question's record in conversation_states."""
+    return {
+        "run_id": run_id,
+        "invite_id": invite_id,
+        "question": question_key,
+        "tag": survey_tag(invite_id, question_key),
+    }
 
 
 def ask_reply(ask_text: str, language: str) -> Reply:
@@ -63,6 +84,15 @@ def ask_reply(ask_text: str, language: str) -> Reply:
 
 def words(key: str, language: str, kind: str = "survey") -> Reply:
     return Reply(copy.text(key, language), kind=kind)
+
+
+_FACED_LINE = re.compile(rf"^(\d) (?:{'|'.join(FACES)}) ", re.MULTILINE)
+
+
+def without_faces(text: str) -> str:
+    """A question listed for WhatsApp ("5 😀 Very good"), as SMS lists it ("5 Very good"):
+    for one that has to go by SMS after all."""
+    return _FACED_LINE.sub(r"\1 ", text)
 
 
 def _labels(question: Question, language: str, channel: Channel) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.keywords import normalise, yes_or_no
+from bot.keywords import is_stop_survey, normalise, without_accents, yes_or_no
 from bot.surveys.definitions import ENGLISH, Question, QuestionType
 
 
@@ -32,17 +32,6 @@ SKIP, STOP_SURVEY = Skip(), StopSurvey()
 Reading = Understood | Skip | StopSurvey | None
 
 SKIP_WORDS = {"skip", "skip it", "skip this", "skip question", "pass", "next", "pomiń", "pomin"}
-STOP_WORDS = {
-    "stop survey",
-    "stop the survey",
-    "end survey",
-    "end the survey",
-    "stop questions",
-    "stop the questions",
-    "no more questions",
-    "koniec",
-    "koniec ankiety",
-}
 NUMBER_WORDS = {
     # English, and Polish for the people who chose it; digits cover everyone else.
     **dict.fromkeys(["one", "jeden", "jedna"], 1),
@@ -67,7 +56,11 @@ FACE_VALUES = {
 
 # A number first, not part of a bigger number or a decimal: "4", "4.", "5 - great", "4/5".
 # Not "1" from "10.5" either: no digit may follow the digits taken.
-_LEADING_NUMBER = re.compile(r"^\s*(\d+)(?!\d|[.,]\d)")
+# At most 3 digits: a reply of thousands of digits is not an answer, and int() refuses it.
+_LEADING_NUMBER = re.compile(r"^\s*(\d{1,3})(?!\d|[.,]\d)")
+# After the number, "4/5" and "4 out of 5" still mean 4; any other digit ("1 or 2", "2-3",
+# "4 not 5") names a second answer, which is not clear enough to act on.
+_OUT_OF = re.compile(r"^\s*(/|out of)\s*\d{1,3}\s*$")
 # "not good" is not Good: a "not" outside the answer's own words ("Not often") is unclear.
 _NEGATION = re.compile(r"(?<!\w)(?:not|nie|isnt|wasnt|dont|didnt)(?!\w)|n't(?!\w)")
 
@@ -76,7 +69,7 @@ def read(question: Question, text: str, language: str) -> Reading:
     plain = normalise(text)
     if plain in SKIP_WORDS:
         return SKIP
-    if plain in STOP_WORDS:
+    if is_stop_survey(text):
         return STOP_SURVEY
     if question.type is QuestionType.TEXT:
         # Their words are the answer, whatever they are; only an empty message is not.
@@ -92,11 +85,17 @@ def _read_numbered(question: Question, plain: str, language: str) -> Reading:
     count = len(question.answers)
     number = _LEADING_NUMBER.match(plain)
     if number:
+        rest = plain[number.end() :]
+        if re.search(r"\d", rest) and not _OUT_OF.match(rest):
+            return None
         value = int(number.group(1))
         return Understood(str(value)) if 1 <= value <= count else None
-    first_word = plain.split(" ", 1)[0] if plain else ""
-    if plain in NUMBER_WORDS or first_word in NUMBER_WORDS:
-        value = NUMBER_WORDS.get(plain) or NUMBER_WORDS[first_word]
+    first_word, _, rest = plain.partition(" ")
+    if first_word in NUMBER_WORDS:
+        # "four - it was good" is 4; "one or two" names two answers.
+        if re.search(r"\d", rest) or any(word in NUMBER_WORDS for word in re.findall(r"\w+", rest)):
+            return None
+        value = NUMBER_WORDS[first_word]
         return Understood(str(value)) if value <= count else None
     if question.type is QuestionType.SCALE:
         face = _face(plain)
@@ -117,10 +116,12 @@ def _by_words(question: Question, plain: str, language: str) -> int | None:
     "good" is Good; "very good" is Very good, not Good as well: a match inside a longer match
     does not count. Two different answers named is not clear enough to act on, and nor is an
     answer said with "not" ("not good", "not very good")."""
+    # Polish is often texted without its accents ("srednio" for "średnio"): compare without.
+    plain = without_accents(plain)
     found: dict[int, str] = {}
     for number, words in enumerate(question.answers, start=1):
         for label in {words.in_language(language), words.in_language(ENGLISH)}:
-            label = normalise(label)
+            label = without_accents(normalise(label))
             said = label and re.search(rf"(?<!\w){re.escape(label)}(?!\w)", plain)
             if said and len(label) > len(found.get(number, "")):
                 found[number] = label

@@ -40,6 +40,10 @@ from bot.sending.broadcast import best_addresses
 from bot.settings import Settings
 from bot.surveys import definitions
 
+# A session's survey is started up to a day late (a worker that was down), never later: a
+# survey about last week, or a burst for every past session the day this is switched on, is
+# worse than none.
+LOOKBACK = timedelta(days=1)
 OPEN = (SurveyRunStatus.SCHEDULED, SurveyRunStatus.RUNNING, SurveyRunStatus.PAUSED)
 UNFINISHED = (InviteStatus.WAITING, InviteStatus.ASKING)
 
@@ -223,7 +227,7 @@ def sessions_needing_a_run(
     rules = settings.surveys
     delay = timedelta(hours=rules.after_session_hours)
     # Sessions last less than a day, so a window on the start keeps this on its index.
-    earliest = now - delay - timedelta(days=rules.expire_after_days) - timedelta(days=1)
+    earliest = now - delay - LOOKBACK - timedelta(days=1)
     rows = session.execute(
         select(CourseSession, Course.survey_after_session)
         .join(Course, Course.id == CourseSession.course_id)
@@ -238,9 +242,7 @@ def sessions_needing_a_run(
         key = rules.after_session if own is None else (None if own == "off" else own)
         if key is None or definitions.get(key) is None:
             continue
-        if not (
-            now - timedelta(days=rules.expire_after_days) <= course_session.ends_at + delay <= now
-        ):
+        if not now - LOOKBACK <= course_session.ends_at + delay <= now:
             continue
         wanted.append((course_session, key))
     if not wanted:

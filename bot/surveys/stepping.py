@@ -18,22 +18,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from bot import copy
+from bot import conversation, copy
+from bot.consent import SHARING_WAIT
 from bot.events import Reply
 from bot.models import (
     Channel,
     Cohort,
     ConversationState,
+    CourseSession,
+    Enrolment,
     InviteStatus,
     Message,
     Participant,
     ParticipantStatus,
     PendingQuestion,
     RunKind,
+    SessionStatus,
     Survey,
     SurveyInvite,
     SurveyRun,
@@ -41,11 +45,12 @@ from bot.models import (
 )
 from bot.outbox import queued_row
 from bot.reminders.audience import insert_rows
+from bot.reminders.rsvp import REASON_WAIT
 from bot.sending.broadcast import best_addresses
 from bot.sending.send_window import next_opening, window_for
 from bot.settings import Settings
 from bot.surveys import definitions, runs
-from bot.surveys.asking import ask_reply, question_reply, words
+from bot.surveys.asking import ask_reply, question_context, question_reply, survey_tag, words
 
 log = logging.getLogger("bot.surveys")
 
@@ -67,8 +72,10 @@ def fire_due_surveys(session: Session, settings: Settings, now: datetime) -> int
     _start_post_session_runs(session, settings, now)
     _start_due_runs(session, now)
     _expire_runs(session, now)
-    queued = _ask_waiting(session, settings, now)
-    queued += _ask_again(session, settings, now)
+    # A survey under way carries on before a new one starts; a nudge comes last, so it never
+    # goes with a question asked in the same pass.
+    queued = _ask_again(session, settings, now)
+    queued += _ask_waiting(session, settings, now)
     queued += _nudge(session, settings, now)
     return queued
 
@@ -125,7 +132,7 @@ def _expire_runs(session: Session, now: datetime) -> None:
 def _ask_waiting(session: Session, settings: Settings, now: datetime) -> int:
     busy = aliased(SurveyInvite)
     query = _steps(InviteStatus.WAITING).where(
-        ~exists().where(ConversationState.participant_id == SurveyInvite.participant_id),
+        _owes_no_answer(now),
         # One survey at a time: not while another run is waiting on this person's answer.
         ~exists().where(
             busy.participant_id == SurveyInvite.participant_id,
@@ -136,20 +143,27 @@ def _ask_waiting(session: Session, settings: Settings, now: datetime) -> int:
 
 
 def _ask_again(session: Session, settings: Settings, now: datetime) -> int:
-    """Asking invites with no open question: the reminder that took its place is settled, or
-    the run was paused when they answered the one before."""
-    query = _steps(InviteStatus.ASKING).where(
-        ~exists().where(ConversationState.participant_id == SurveyInvite.participant_id),
-        SurveyInvite.times_asked < MAX_TIMES_ASKED,
-    )
-    return _send(session, settings, now, _free(session, settings, now, query))
+    """Asking invites whose question is no longer open: the reminder that took its place is
+    settled, or the run was paused when they answered the one before."""
+    steps = _free(session, settings, now, _steps(InviteStatus.ASKING).where(_owes_no_answer(now)))
+    ready = []
+    for step in steps:
+        if step.invite.times_asked >= MAX_TIMES_ASKED:
+            # Asked often enough: the invite ends, so the next survey is not held up for ever.
+            step.invite.status, step.invite.finished_at = InviteStatus.EXPIRED, now
+        else:
+            ready.append(step)
+    return _send(session, settings, now, ready)
 
 
 def _nudge(session: Session, settings: Settings, now: datetime) -> int:
-    """One gentle nudge to people still on a question when the run's nudge time comes."""
+    """One gentle nudge to people still on a question when the run's nudge time comes: only
+    those first asked before then, so nobody gets a question and its nudge together."""
     query = _steps(InviteStatus.ASKING).where(
         SurveyRun.nudge_at <= now,
+        SurveyInvite.asked_at < SurveyRun.nudge_at,
         SurveyInvite.nudged_at.is_(None),
+        SurveyInvite.times_asked < MAX_TIMES_ASKED,
         exists().where(
             ConversationState.participant_id == SurveyInvite.participant_id,
             ConversationState.pending.in_((PendingQuestion.SURVEY, PendingQuestion.ASK)),
@@ -159,6 +173,37 @@ def _nudge(session: Session, settings: Settings, now: datetime) -> int:
     for step in steps:
         step.invite.nudged_at = now
     return _send(session, settings, now, steps, nudge=True)
+
+
+def _owes_no_answer(now: datetime) -> ColumnElement[bool]:
+    """The invited person has no open question, or only one that has gone stale and would
+    never be read as an answer any more: an RSVP for a session that has begun (or was called
+    off, or they were taken off), a reason asked for over a day ago, or a sharing question
+    left unanswered for a day. Without this, one ignored "are you coming?" would hold back
+    every survey for that person for ever."""
+    state = ConversationState
+    booking = state.context["enrolment_id"].as_integer()
+    session_over = exists().where(
+        Enrolment.id == booking,
+        CourseSession.id == Enrolment.session_id,
+        or_(
+            CourseSession.starts_at <= now,
+            CourseSession.status != SessionStatus.SCHEDULED,
+            Enrolment.removed_at.is_not(None),
+        ),
+    )
+    stale = or_(
+        and_(state.pending == PendingQuestion.RSVP, session_over),
+        and_(
+            state.pending == PendingQuestion.RSVP_REASON,
+            or_(state.asked_at <= now - REASON_WAIT, session_over),
+        ),
+        and_(
+            state.pending.in_((PendingQuestion.CONSENT_QUOTING, PendingQuestion.CONSENT_FEEDBACK)),
+            state.asked_at <= now - SHARING_WAIT,
+        ),
+    )
+    return ~exists().where(state.participant_id == SurveyInvite.participant_id, ~stale)
 
 
 def _steps(status: InviteStatus) -> Select:
@@ -246,11 +291,13 @@ def _send(
             )
         if not nudge:  # a nudge repeats the open question; the others open it
             pending = PendingQuestion.ASK if run.kind is RunKind.ASK else PendingQuestion.SURVEY
+            # Any question still on record is stale (see _owes_no_answer): this replaces it.
+            conversation.clear(session, person.id)
             session.add(
                 ConversationState(
                     participant_id=person.id,
                     pending=pending,
-                    context={"run_id": run.id, "invite_id": invite.id, "question": question},
+                    context=question_context(run.id, invite.id, question),
                     misses=0,
                     asked_at=now,
                 )
@@ -295,6 +342,7 @@ def _replies(
         channel,
         settings.app.public_url,
         lead=copy.text("survey.asked_again", language) if again and not nudge else None,
+        tag=survey_tag(invite.id, question.key),
     )
     return [*lead, reply]
 

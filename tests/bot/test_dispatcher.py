@@ -442,6 +442,14 @@ def test_whatsapp_outside_the_window_falls_back_to_sms_when_allowed(session, dis
     assert reload(session, message).channel is Channel.SMS
 
 
+def test_a_survey_question_that_falls_back_to_sms_loses_its_faces(session, dispatch, adapter):
+    listed = "How was it?\n1 😞 Very bad\n5 😀 Very good\nReply 1, 2, 3, 4 or 5."
+    queued(session, whatsapp_address(session, also_sms=True), body=listed, kind="survey")
+    dispatch()
+    # Faces are for chat; one emoji would make the SMS UCS-2 and more than double its cost.
+    assert adapter.sent[0].text == "How was it?\n1 Very bad\n5 Very good\nReply 1, 2, 3, 4 or 5."
+
+
 def test_whatsapp_outside_the_window_with_no_other_way_is_held_and_flagged(
     session, dispatch, adapter, clock, settings
 ):

@@ -439,8 +439,10 @@ def test_a_telegram_booking_gets_answer_buttons_and_no_reply_numbers(session, se
     (reminder,) = messages(session)
     assert reminder.channel is Channel.TELEGRAM
     assert reminder.send_key == f"reminder:{booking.id}:day_before"
-    assert reminder.choices == BUTTONS
-    assert [value for _, value in reminder.choices] == ["1", "2", "3"]
+    # Each button carries the booking it answers, so a press under an old reminder is not
+    # read as the answer to a newer question.
+    assert reminder.choices == [[label, f"{value}|r{booking.id}"] for label, value in BUTTONS]
+    assert [value.split("|")[0] for _, value in reminder.choices] == ["1", "2", "3"]
     assert "Reply 1" not in reminder.body
     assert reminder.body.splitlines() == [
         "Art for wellbeing is tomorrow, Tuesday 24 November, at 2:30pm.",
@@ -641,7 +643,7 @@ def test_after_a_reminder_the_persons_pending_question_is_are_you_coming_to_that
         select(ConversationState).where(ConversationState.participant_id == booking.participant_id)
     )
     assert state.pending is PendingQuestion.RSVP
-    assert state.context == {"enrolment_id": booking.id}
+    assert state.context == {"enrolment_id": booking.id, "tag": f"r{booking.id}"}
     assert state.misses == 0
     assert state.asked_at == DAY_BEFORE_DUE
 
@@ -665,9 +667,15 @@ def test_a_reminder_comes_before_a_survey_question_which_waits_to_be_asked_again
     assert fire(session, settings, DAY_BEFORE_DUE) == 1
 
     state = session.scalar(select(ConversationState))
+    survey_question = {"run_id": 3, "invite_id": 5, "question": "q2"}
+    # The survey question is kept beside it, for a reply sent before the reminder arrives.
     assert (state.pending, state.context) == (
         PendingQuestion.RSVP,
-        {"enrolment_id": booking.id},
+        {
+            "enrolment_id": booking.id,
+            "tag": f"r{booking.id}",
+            "before": {"pending": "survey", "context": survey_question},
+        },
     )
 
 
@@ -690,7 +698,10 @@ def test_a_reminder_takes_the_place_of_an_unanswered_surveys_consent_question(
     assert fire(session, settings, DAY_BEFORE_DUE) == 1
 
     state = session.scalar(select(ConversationState))
-    assert (state.pending, state.context) == (PendingQuestion.RSVP, {"enrolment_id": booking.id})
+    assert (state.pending, state.context) == (
+        PendingQuestion.RSVP,
+        {"enrolment_id": booking.id, "tag": f"r{booking.id}"},
+    )
 
 
 def test_a_reminder_replaces_an_older_rsvp_question_with_one_about_its_own_booking(
@@ -717,7 +728,13 @@ def test_a_reminder_replaces_an_older_rsvp_question_with_one_about_its_own_booki
     session.expire_all()
     states = session.scalars(select(ConversationState)).all()
     assert [(s.participant_id, s.pending, s.context, s.misses, s.asked_at) for s in states] == [
-        (participant.id, PendingQuestion.RSVP, {"enrolment_id": booking.id}, 0, DAY_BEFORE_DUE)
+        (
+            participant.id,
+            PendingQuestion.RSVP,
+            {"enrolment_id": booking.id, "tag": f"r{booking.id}"},
+            0,
+            DAY_BEFORE_DUE,
+        )
     ]
 
 

@@ -345,7 +345,7 @@ def test_on_telegram_the_reprompt_repeats_the_choices_as_buttons(session, clock,
     (reprompt,) = replies_to(session, send(session, "maybe?", to=CHAT_ID, channel=Channel.TELEGRAM))
 
     assert reprompt.body == TAP_A_BUTTON
-    assert reprompt.choices == BUTTONS
+    assert reprompt.choices == [[label, f"{value}|r{booking.id}"] for label, value in BUTTONS]
     assert reprompt.channel is Channel.TELEGRAM
     # Pressing a button sends its value.
     assert say(session, "2", to=CHAT_ID, channel=Channel.TELEGRAM, button=True) == [ASK_WHY]

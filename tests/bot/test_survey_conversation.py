@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from bot import copy
-from bot.events import InboundMessage
+from bot.events import InboundMessage, split_tag
 from bot.inbox import receive
 from bot.models import (
     Answer,
@@ -21,8 +21,11 @@ from bot.models import (
     ConversationState,
     Direction,
     Enrolment,
+    Flag,
+    FlagKind,
     InviteStatus,
     Message,
+    MessageStatus,
     ParticipantStatus,
     PendingQuestion,
     Rsvp,
@@ -31,7 +34,7 @@ from bot.models import (
 )
 from bot.reminders.schedule import schedule_session
 from bot.settings import Settings
-from bot.surveys import runs, stepping
+from bot.surveys import definitions, runs, stepping
 from bot.surveys.stepping import fire_due_surveys
 from scheduler.due import fire_due
 from tests.factories import (
@@ -51,7 +54,8 @@ CHAT = "777001"
 _ids = itertools.count(1)
 
 INTRO = (
-    "We have 4 short questions about your session. Text SKIP to miss one. Text STOP SURVEY to end."
+    "We have 4 short questions about your session. Text SKIP to miss one. "
+    "Text STOP SURVEY to finish early."
 )
 SCALE_SMS = (
     "How was the session today?\n1 Very bad\n2 Bad\n3 OK\n4 Good\n5 Very good\n"
@@ -95,6 +99,14 @@ def send(session, text, *, to=PHONE, channel=Channel.SMS, button=False) -> None:
     session.commit()
 
 
+def press(session, data: str, *, to=CHAT) -> None:
+    """A Telegram button press: the callback data is split as the channel parser splits it."""
+    value, tag = split_tag(data)
+    message = InboundMessage(Channel.TELEGRAM, to, f"U{next(_ids)}", value, button=True, tag=tag)
+    receive(session, message)
+    session.commit()
+
+
 def outbound(session, participant) -> list[Message]:
     session.expire_all()
     return list(
@@ -132,6 +144,16 @@ def pending(session, participant) -> ConversationState | None:
     return session.scalar(
         select(ConversationState).where(ConversationState.participant_id == participant.id)
     )
+
+
+def reminder_reaches(session, participant) -> None:
+    """The dispatcher's part, for these tests: the queued reminder goes to the provider."""
+    session.execute(
+        update(Message)
+        .where(Message.participant_id == participant.id, Message.kind == "reminder")
+        .values(status=MessageStatus.SENT)
+    )
+    session.commit()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,17 +240,40 @@ def test_telegram_shows_buttons_with_faces_and_a_skip_button(session, clock):
     worker_pass(session)
     question = outbound(session, sam)[1]
     assert question.body == "How was the session today?\nTap a button to answer."
+    tag = pending(session, sam).context["tag"]
     assert question.choices == [
-        ["😞 Very bad", "1"],
-        ["🙁 Bad", "2"],
-        ["😐 OK", "3"],
-        ["🙂 Good", "4"],
-        ["😀 Very good", "5"],
-        ["Skip", "skip"],
+        ["😞 Very bad", f"1|{tag}"],
+        ["🙁 Bad", f"2|{tag}"],
+        ["😐 OK", f"3|{tag}"],
+        ["🙂 Good", f"4|{tag}"],
+        ["😀 Very good", f"5|{tag}"],
+        ["Skip", f"skip|{tag}"],
     ]
-    send(session, "4", to=CHAT, channel=Channel.TELEGRAM, button=True)
+    press(session, f"4|{tag}")
     assert answers(session, sam) == [("how_was_it", "4", "4")]
-    assert outbound(session, sam)[-1].choices == [["Yes", "yes"], ["No", "no"], ["Skip", "skip"]]
+    next_tag = pending(session, sam).context["tag"]
+    assert next_tag != tag
+    assert outbound(session, sam)[-1].choices == [
+        ["Yes", f"yes|{next_tag}"],
+        ["No", f"no|{next_tag}"],
+        ["Skip", f"skip|{next_tag}"],
+    ]
+
+
+def test_a_second_tap_under_an_old_question_answers_nothing_and_points_to_the_newest(
+    session, clock
+):
+    sam = person(session, channel=Channel.TELEGRAM, value=CHAT)
+    start(session, [sam])
+    worker_pass(session)
+    first_tag = pending(session, sam).context["tag"]
+    press(session, f"4|{first_tag}")
+    # The same button again, or another under the first question: the open question is now
+    # "Did you feel welcome?", and a "2" from the old keyboard is not an answer to it.
+    press(session, f"2|{first_tag}")
+    assert answers(session, sam) == [("how_was_it", "4", "4")]
+    assert bodies(session, sam)[-1] == words("general.old_button")
+    assert pending(session, sam).context["question"] == "felt_welcome"
 
 
 def test_whatsapp_lists_faces_but_sms_never_does(session, clock):
@@ -395,6 +440,7 @@ def test_a_reminder_comes_first_and_the_survey_asks_its_question_again_afterward
         assert pending(session, alex).pending is PendingQuestion.RSVP
         # While the reminder's question is open, the survey does not ask again.
         assert worker_pass(session, reminder_time) == 0
+        reminder_reaches(session, alex)
         send(session, "1")
     session.expire_all()
     booking = session.scalars(select(Enrolment)).one()
@@ -422,3 +468,165 @@ def test_people_outside_their_own_hours_do_not_hold_back_the_people_behind_them(
     assert worker_pass(session) == 2
     assert all(len(bodies(session, someone)) == 2 for someone in others)
     assert all(bodies(session, someone) == [] for someone in evening_only)
+
+
+def test_a_reply_sent_before_the_reminder_reaches_them_answers_the_survey_question(session):
+    """The reminder was queued (its question opened) but is still waiting for their hours or
+    the dispatcher: their "2" is for the survey question they can see, not "can't come"."""
+    alex, booking = surveyed_and_booked(session)
+    reminder_time = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    with time_machine.travel(reminder_time, tick=False):
+        fire_due(session, Settings(), reminder_time)
+        session.commit()
+        send(session, "2")
+        assert answers(session, alex) == [("how_was_it", "2", "2")]
+        session.expire_all()
+        assert booking.rsvp is Rsvp.NONE
+        # The reminder's question stays open, and the survey waits for it.
+        assert pending(session, alex).pending is PendingQuestion.RSVP
+        assert bodies(session, alex)[-1] == words("survey.paused_saved")
+        reminder_reaches(session, alex)
+        send(session, "2")
+        session.expire_all()
+        assert booking.rsvp is Rsvp.CANT_COME
+        assert answers(session, alex) == [("how_was_it", "2", "2")]
+
+
+def test_an_unanswered_reminder_does_not_hold_back_a_survey_once_its_session_has_begun(
+    session,
+):
+    alex, _booking = surveyed_and_booked(session, survey_first=False)
+    reminder_time = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    with time_machine.travel(reminder_time, tick=False):
+        fire_due(session, Settings(), reminder_time)
+        session.commit()
+        runs.create_run(
+            session, Settings(), now=reminder_time, survey_key="what-matters", people=[alex]
+        )
+        session.commit()
+        # "Are you coming?" is open and still means something: the survey waits.
+        assert worker_pass(session, reminder_time) == 0
+    # The session began at 2:30pm the next day; the RSVP question is stale after that.
+    later = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
+    with time_machine.travel(later, tick=False):
+        assert worker_pass(session, later) == 2
+        assert pending(session, alex).pending is PendingQuestion.SURVEY
+
+
+def test_sharing_questions_left_unanswered_do_not_hold_back_the_next_survey_or_come_again(
+    session, clock
+):
+    alex = person(session)
+    start(session, [alex], survey="what-matters")
+    worker_pass(session)
+    for reply in ("1", "5", "no", "Nothing"):
+        send(session, reply)
+    assert pending(session, alex).pending is PendingQuestion.CONSENT_QUOTING
+    start(session, [alex])
+    assert worker_pass(session) == 0  # the sharing question is still fresh
+    next_day = NOW + timedelta(days=1, minutes=1)
+    with time_machine.travel(next_day, tick=False):
+        assert worker_pass(session, next_day) == 2
+        for reply in ("4", "yes", "1", "Fine"):
+            send(session, reply)
+    # Asked once: no answer is a no, and they are not asked again after every survey.
+    assert bodies(session, alex)[-1] == words_of("post-session", "thanks")
+    sharing = [b for b in bodies(session, alex) if b.startswith("Can we share")]
+    assert len(sharing) == 1
+
+
+def test_the_nudge_never_comes_with_the_first_asking_of_a_question(session, clock):
+    alex = person(session)
+    run = start(session, [alex])
+    # First asked after the run's nudge time (their hours were closed until then, say).
+    late = run.nudge_at + timedelta(hours=1)
+    with time_machine.travel(late, tick=False):
+        assert worker_pass(session, late) == 2
+        assert words("survey.nudge") not in bodies(session, alex)
+
+
+def test_a_question_asked_again_and_again_ends_the_invite_so_the_next_survey_can_start(
+    session, clock, monkeypatch
+):
+    alex = person(session)
+    start(session, [alex])
+    start(session, [alex], survey="what-matters")
+    worker_pass(session)
+    monkeypatch.setattr(stepping, "MAX_TIMES_ASKED", 1)
+    # Something took the question's place and was settled; asked once already, it ends.
+    session.execute(delete(ConversationState))
+    session.commit()
+    assert worker_pass(session) == 2
+    session.expire_all()
+    statuses = [i.status for i in session.scalars(select(SurveyInvite).order_by(SurveyInvite.id))]
+    assert statuses == [InviteStatus.EXPIRED, InviteStatus.ASKING]
+    assert bodies(session, alex)[-2].startswith("We want to know what matters to you.")
+
+
+def words_of(survey: str, piece: str) -> str:
+    return getattr(definitions.get(survey), piece).in_language("en")
+
+
+def surveyed_and_booked(session, *, survey_first: bool = True):
+    """Someone on the first post-session question at 9:30, booked on a session at 2:30pm the
+    next day, whose day-before reminder falls due at 10:00."""
+    alex = person(session)
+    course = create_course(session, title="Art for wellbeing")
+    create_membership(session, course, alex)
+    tomorrow = create_course_session(
+        session, course, starts_at=datetime(2026, 11, 24, 14, 30, tzinfo=UTC)
+    )
+    booking = create_enrolment(session, tomorrow, alex)
+    schedule_session(session, tomorrow, Settings())
+    session.commit()
+    if survey_first:
+        asked = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+        with time_machine.travel(asked, tick=False):
+            runs.create_run(
+                session, Settings(), now=asked, survey_key="post-session", people=[alex]
+            )
+            session.commit()
+            worker_pass(session, asked)
+    return alex, booking
+
+
+def test_a_free_text_answer_that_mentions_a_stop_is_kept_as_the_answer(session, clock):
+    alex = person(session)
+    start(session, [alex], survey="what-matters")
+    worker_pass(session)
+    for reply in ("1", "5", "no"):
+        send(session, reply)
+    send(session, "The bus stop is too far from the centre")
+    session.expire_all()
+    assert answers(session, alex)[-1] == (
+        "do_better",
+        "The bus stop is too far from the centre",
+        None,
+    )
+    assert alex.status is ParticipantStatus.ACTIVE
+    # A person still reads it, in case it was a request after all.
+    flag = session.scalars(select(Flag)).one()
+    assert flag.kind is FlagKind.STOP_REQUEST
+
+
+def test_a_clear_request_to_stop_texting_is_heard_even_in_a_free_text_answer(session, clock):
+    alex = person(session)
+    start(session, [alex], survey="what-matters")
+    worker_pass(session)
+    for reply in ("1", "5", "no"):
+        send(session, reply)
+    send(session, "please stop texting me")
+    session.expire_all()
+    assert alex.status is ParticipantStatus.PAUSED
+    assert answers(session, alex)[-1][0] == "help_plan"
+
+
+@pytest.mark.parametrize("text", ["stop survey please", "STOP SURVEYS", "end the survey"])
+def test_ways_of_saying_stop_survey_end_the_survey_and_pause_nothing(session, clock, text):
+    alex = person(session)
+    start(session, [alex])
+    worker_pass(session)
+    send(session, text)
+    session.expire_all()
+    assert invite_of(session, alex).status is InviteStatus.STOPPED
+    assert alex.status is ParticipantStatus.ACTIVE

@@ -61,6 +61,7 @@ EVERY_KIND = [HOW_WAS_IT, FELT_WELCOME, WHAT_HELPS, ANYTHING_ELSE]
         ("5 - great", "5"),
         ("5-great", "5"),
         ("4/5", "4"),
+        ("4 out of 5", "4"),
         ("one", "1"),
         ("Five!", "5"),
         ("two", "2"),
@@ -92,6 +93,8 @@ def test_a_scale_point_is_read_from_a_number_its_word_or_the_points_own_words(te
         ("źle", "2"),
         ("bardzo źle", "1"),
         ("very good", "5"),  # English words still count for someone who chose Polish
+        ("srednio", "3"),  # texted without the Polish letters
+        ("bardzo zle", "1"),
     ],
 )
 def test_a_polish_speaker_can_answer_a_scale_in_polish(text, point):
@@ -131,6 +134,12 @@ def test_not_often_is_read_as_not_often_and_not_as_often():
         "25.5",
         "-1",
         "good and bad",  # two different answers named
+        "1 or 2",
+        "2-3",
+        "4 not 5",
+        "one or two",
+        "⑳" * 2200,  # NFKC makes 4,400 digits: not an answer, and never a crash
+        "1000",
         "bad but good",
         "😞😀",  # two different faces
         "not good",  # the opposite of Good

@@ -92,11 +92,14 @@ def test_a_reminder_reaches_telegram_with_buttons_and_a_help_press_asks_staff_to
     assert reminder["message"]["text"].startswith("Reminder: Art for wellbeing is ")
     assert "It is at Room 2." in reminder["message"]["text"]
     assert "Reply 1" not in reminder["message"]["text"]
+    with sessions() as session:
+        booking = session.scalars(select(Enrolment)).one().id
+    # Each button carries the booking it answers (bot.events.tagged).
     assert reminder["message"]["reply_markup"] == {
         "inline_keyboard": [
-            [{"text": "I am coming", "callback_data": "1"}],
-            [{"text": "I can't come", "callback_data": "2"}],
-            [{"text": "I need help to get there", "callback_data": "3"}],
+            [{"text": "I am coming", "callback_data": f"1|r{booking}"}],
+            [{"text": "I can't come", "callback_data": f"2|r{booking}"}],
+            [{"text": "I need help to get there", "callback_data": f"3|r{booking}"}],
         ]
     }
 
@@ -105,7 +108,7 @@ def test_a_reminder_reaches_telegram_with_buttons_and_a_help_press_asks_staff_to
         {
             "botToken": TOKEN,
             "from": USER,
-            "data": "3",
+            "data": f"3|r{booking}",
             "message": {
                 "message_id": reminder["messageId"],
                 "date": int(time.time()),

@@ -7,6 +7,7 @@ Create Date: 2026-11-23
 """
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 import sqlalchemy as sa
 from alembic import op
@@ -129,6 +130,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("session_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("nudge_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("created_by_id", sa.Integer(), nullable=True))
+    _old_runs_to_new_columns()
+    with op.batch_alter_table("survey_runs", schema=None) as batch_op:
         batch_op.alter_column("survey_id", existing_type=sa.INTEGER(), nullable=True)
         batch_op.alter_column(
             "cohort",
@@ -156,6 +159,49 @@ def upgrade() -> None:
             ["session_id"],
             ["id"],
         )
+
+
+def _old_runs_to_new_columns() -> None:
+    """Runs made before this revision said their group as "course:3" or "session:17:attended"
+    and might have no end: give each the new cohort, course or session, and a 7-day end."""
+    connection = op.get_bind()
+    runs = sa.table(
+        "survey_runs",
+        sa.column("id", sa.Integer),
+        sa.column("cohort", sa.String),
+        sa.column("course_id", sa.Integer),
+        sa.column("session_id", sa.Integer),
+        sa.column("starts_at", sa.DateTime(timezone=True)),
+        sa.column("expires_at", sa.DateTime(timezone=True)),
+    )
+    rows = connection.execute(
+        sa.select(runs.c.id, runs.c.cohort, runs.c.starts_at, runs.c.expires_at)
+    ).all()
+    for run_id, cohort, starts_at, expires_at in rows:
+        kind, _, rest = (cohort or "list").partition(":")
+        number = rest.split(":", 1)[0]
+        values = {"cohort": kind if kind in ("course", "session") else "list"}
+        # Only a course or session that is still there: the new columns are foreign keys.
+        if kind == "course" and number.isdigit() and _exists(connection, "courses", number):
+            values["course_id"] = int(number)
+        if (
+            kind == "session"
+            and number.isdigit()
+            and _exists(connection, "course_sessions", number)
+        ):
+            values["session_id"] = int(number)
+        if expires_at is None:
+            values["expires_at"] = starts_at + timedelta(days=7)
+        connection.execute(sa.update(runs).where(runs.c.id == run_id).values(**values))
+
+
+def _exists(connection: sa.Connection, table: str, number: str) -> bool:
+    found = connection.execute(
+        sa.select(sa.column("id"))
+        .select_from(sa.table(table))
+        .where(sa.column("id") == int(number))
+    ).first()
+    return found is not None
 
 
 def downgrade() -> None:
