@@ -21,7 +21,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -48,11 +47,11 @@ from bot.models import (
     utcnow,
 )
 from bot.settings import Settings
-from bot.surveys import runs
+from bot.surveys import definitions, runs
 from tests.e2e.test_telegram_webhook_e2e import wait_for
 from tests.factories import create_consent
 from tests.peers.counting_proxy import CountingProxy
-from tests.peers.stand_ins import free_port, wait_for_port
+from tests.peers.stand_ins import free_port, voices_serve
 from tests.webhooks.conftest import sign, sms_form
 
 # Every test here starts processes and waits on them: past this, it fails rather than hangs.
@@ -71,11 +70,8 @@ PHONE = "+447700900123"  # the number sms_form() says it came from
 # across directions, so an inbound sharing an outbound's sid would be taken for a replay.
 INBOUND_SID = "SM" + "5eed" * 8
 
-WHAT_MATTERS_INTRO = "We want to know what matters to you. There are 4 short questions."
-POST_SESSION_INTRO = (
-    "We have 4 short questions about your session. Text SKIP to miss one. "
-    "Text STOP SURVEY to finish early."
-)
+WHAT_MATTERS_INTRO = definitions.get("what-matters").intro.in_language("en")
+POST_SESSION_INTRO = definitions.get("post-session").intro.in_language("en")
 SCALE_SMS = (
     "How was the session today?\n1 Very bad\n2 Bad\n3 OK\n4 Good\n5 Very good\n"
     "Reply 1, 2, 3, 4 or 5."
@@ -187,22 +183,6 @@ def voices_command(tmp_path: Path, config_text: str) -> list[str]:
     config = tmp_path / "config.toml"
     config.write_text(config_text, encoding="utf-8")
     return [sys.executable, "-m", "voices", "--config", str(config)]
-
-
-@contextmanager
-def voices_serve(base: list[str], env: dict[str, str], port: int) -> Iterator[None]:
-    web = subprocess.Popen(
-        [*base, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port, web)
-        yield
-    finally:
-        web.terminate()
-        web.wait(timeout=30)
 
 
 def run_worker_once(base: list[str], env: dict[str, str]) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.db import make_engine, make_session_factory
 from bot.migrate import upgrade
 from bot.models import Channel, Consent, Course, Direction, Message
-from tests.peers.stand_ins import free_port, wait_for_port
+from tests.peers.stand_ins import free_port, voices_serve
 
 TOKEN = "123456:e2e-test-token"
 SECRET = "e2e-webhook-secret"
@@ -54,22 +54,12 @@ def telegram_service(
     )
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_WEBHOOK_SECRET": secret}
     base = [sys.executable, "-m", "voices", "--config", str(config)]
-    web = subprocess.Popen(
-        [*base, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port, web)
+    with voices_serve(base, env, port):
         registered = subprocess.run(
             [*base, "telegram", "set-webhook"], env=env, capture_output=True, text=True, timeout=60
         )
         assert registered.returncode == 0, registered.stderr
         yield base, env
-    finally:
-        web.terminate()
-        web.wait(timeout=30)
 
 
 def wait_for(sessions, query, expected: int, seconds: float = 15):

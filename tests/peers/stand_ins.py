@@ -12,6 +12,8 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -104,3 +106,19 @@ class Prism:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+
+
+@contextmanager
+def voices_serve(base: list[str], env: dict[str, str], port: int) -> Iterator[None]:
+    web = subprocess.Popen(
+        [*base, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, web)
+        yield
+    finally:
+        web.terminate()
+        web.wait(timeout=30)
