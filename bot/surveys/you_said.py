@@ -77,7 +77,7 @@ def record_action(
             f"there is no message from a participant with id {', '.join(map(str, sorted(missing)))}"
         )
     for words in [a.raw_text for a in answers] + [m.body for m in messages]:
-        if words and _copies(said, words):
+        if words and (_copies(said, words) or _copies(did, words)):
             raise ActionError(
                 "what people said must be in your own words: it repeats an answer word for word, "
                 "and everyone told would read it"
