@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.db import make_engine, make_session_factory
 from bot.settings import Settings, load_settings
-from webhooks import errors, health, pictures, telegram, twilio
+from webhooks import admin, errors, health, pictures, telegram, twilio
 
 # Provider payloads are small: Twilio's largest form is a few KiB, Telegram updates likewise.
 MAX_REQUEST_BYTES = 64 * 1024
@@ -25,6 +27,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings.app.secure_cookies,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # The admin login's longest life; webhooks.admin.auth also ends it after 30 idle minutes.
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        # A form's token lasts as long as the login does.
+        WTF_CSRF_TIME_LIMIT=None,
     )
     if settings.app.proxy_hops:
         hops = settings.app.proxy_hops
@@ -36,6 +42,16 @@ def create_app(settings: Settings | None = None) -> Flask:
         "sessions": make_session_factory(engine),
     }
     errors.register(app)
-    for blueprint in (health.blueprint, twilio.blueprint, telegram.blueprint, pictures.blueprint):
+    csrf = CSRFProtect(app)
+    # Providers cannot send our token; their signatures protect these routes instead.
+    for webhook in (twilio.blueprint, telegram.blueprint):
+        csrf.exempt(webhook)
+    for blueprint in (
+        health.blueprint,
+        twilio.blueprint,
+        telegram.blueprint,
+        pictures.blueprint,
+        admin.blueprint,
+    ):
         app.register_blueprint(blueprint)
     return app
