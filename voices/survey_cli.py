@@ -21,7 +21,6 @@ from bot.models import (
     Action,
     Course,
     InviteStatus,
-    Participant,
     RunKind,
     Survey,
     SurveyInvite,
@@ -29,7 +28,7 @@ from bot.models import (
     utcnow,
 )
 from bot.settings import Settings
-from bot.surveys import definitions, results, runs, you_said
+from bot.surveys import definitions, overview, results, runs, you_said
 from voices.runtime import runtime_from_context
 
 
@@ -133,7 +132,7 @@ def _start(
             if people:
                 if course_code or day:
                     raise click.UsageError("choose --people, or --course (with --date), not both")
-                chosen = _people(session, people)
+                chosen = overview.find_people(session, people)
             elif course_code and day:
                 clock = parse_clock("start", start) if start else None
                 course_session = find_session(
@@ -303,17 +302,6 @@ def _run(session: Session, run_id: int) -> SurveyRun:
     if run is None:
         raise click.ClickException(f"there is no run {run_id}")
     return run
-
-
-def _people(session: Session, listed: str) -> list[Participant]:
-    wanted = [p.strip().upper() for p in listed.split(",") if p.strip()]
-    found = session.scalars(
-        select(Participant).where(func.upper(Participant.pseudonym).in_(wanted))
-    ).all()
-    missing = sorted(set(wanted) - {p.pseudonym.upper() for p in found})
-    if missing:
-        raise click.ClickException(f"no participant called {', '.join(missing)}")
-    return list(found)
 
 
 def _count(session: Session, run_id: int, status: InviteStatus | None) -> int:

@@ -90,6 +90,15 @@ def create_run(
             known = ", ".join(sorted(definitions.shipped()))
             raise RunError(f'there is no survey "{survey_key}". The surveys are: {known}')
         survey_id = survey_row(session, definition).id
+        if course_session is not None:
+            earlier = session.scalar(
+                select(SurveyRun.id).where(
+                    SurveyRun.survey_id == survey_id, SurveyRun.session_id == course_session.id
+                )
+            )
+            if earlier is not None:
+                # A session is surveyed once, by hand or after it ends; the database holds to it.
+                raise RunError(f"that session already has this survey: see run {earlier}")
     elif not ask_text.strip():
         raise RunError("the question is empty")
     starts_at = max(starts_at or now, now)

@@ -94,7 +94,7 @@ def _start_post_session_runs(session: Session, settings: Settings, now: datetime
                     course_session=course_session,
                     starts_at=course_session.ends_at + timedelta(hours=delay),
                 )
-        except IntegrityError:
+        except (IntegrityError, runs.RunError):
             continue
 
 

@@ -217,3 +217,12 @@ def test_the_settings_for_the_after_session_survey_are_read_from_the_file(tmp_pa
     path.write_text('[surveys]\nafter_session = "what-matters"\nafter_session_hours = 3\n')
     loaded = load_settings(path, env={})
     assert loaded.surveys == SurveySettings(after_session="what-matters", after_session_hours=3.0)
+
+
+def test_a_session_is_given_the_same_survey_once_with_a_clear_refusal_the_second_time(session, art):
+    now = END + timedelta(hours=1)
+    first = runs.create_run(
+        session, Settings(), now=now, survey_key="post-session", course_session=art
+    )
+    with pytest.raises(runs.RunError, match=f"already has this survey: see run {first.id}"):
+        runs.create_run(session, Settings(), now=now, survey_key="post-session", course_session=art)
