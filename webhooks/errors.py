@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -28,6 +28,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if request.blueprint == "admin":
+            # Staff get a page they can read and a way back, not a provider's JSON.
+            page = render_template("admin/error.html", status=exc.code, title=exc.name)
+            return page, exc.code or 500
         return _answer(exc.code or 500, exc.description or exc.name)
 
 
