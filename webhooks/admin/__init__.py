@@ -24,20 +24,26 @@ blueprint = Blueprint(
     static_url_path="/static",
 )
 
-# (position, endpoint, label) for the main navigation.
-_NAV: list[tuple[int, str, str]] = []
+# (position, endpoint, label, admins only) for the main navigation.
+_NAV: list[tuple[int, str, str, bool]] = []
 
 
-def in_nav(position: int, endpoint: str, label: str) -> None:
-    """Put a page in the main navigation. Lower positions come first; the dashboard is 0."""
-    _NAV.append((position, endpoint, label))
+def in_nav(position: int, endpoint: str, label: str, *, admins_only: bool = False) -> None:
+    """Put a page in the main navigation. Lower positions come first; the dashboard is 0.
+    A page for admins only is not offered to other staff."""
+    _NAV.append((position, endpoint, label, admins_only))
 
 
 @blueprint.context_processor
 def page_basics() -> dict[str, object]:
+    from flask import g
+
+    from bot.models import StaffRole
     from webhooks.context import settings
 
-    links = [(endpoint, label) for _, endpoint, label in sorted(_NAV)]
+    staff = g.get("staff")
+    admin = staff is not None and staff.role is StaffRole.ADMIN
+    links = [(e, label) for _, e, label, only in sorted(_NAV) if admin or not only]
     return {"service_name": settings().app.service_name, "nav_links": links}
 
 

@@ -1,0 +1,170 @@
+"""One session's page: who is booked and how each is marked, and the changes staff make to it.
+
+Moving, cancelling, putting back on and taking someone off are bot.reminders.session_changes,
+exactly as the timetable import and `voices course unbook` use them: reminders follow, and the
+people booked are told. Marking attendance is in attendance_pages.py."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+
+from bot import courses as course_data
+from bot.audit import record
+from bot.importing.rows import BadRow
+from bot.models import CourseSession, Enrolment, Participant, SessionStatus, utcnow
+from bot.reminders.session_changes import (
+    cancel_session,
+    move_session,
+    remove_booking,
+    restore_session,
+)
+from webhooks.admin import blueprint
+from webhooks.admin.courses import get_or_404, sentence, zone
+from webhooks.context import settings, unit_of_work
+
+
+def people(count: int) -> str:
+    return "1 person was" if count == 1 else f"{count} people were"
+
+
+@blueprint.get("/sessions/<int:session_id>")
+def session_page(session_id: int):
+    return render_session(session_id)
+
+
+def render_session(session_id: int, *, errors=None, move_form=None, status: int = 200):
+    now = utcnow()
+    with unit_of_work() as db:
+        found = get_or_404(db, CourseSession, session_id)
+        course = found.course
+        booked = course_data.bookings(db, session_id)
+    local = found.starts_at.astimezone(zone())
+    move_form = move_form or {
+        "date": f"{local:%Y-%m-%d}",
+        "start": f"{local:%H:%M}",
+        "end": f"{found.ends_at.astimezone(zone()):%H:%M}",
+    }
+    return (
+        render_template(
+            "admin/session.html",
+            found=found,
+            course=course,
+            live=[b for b in booked if not b.removed],
+            removed=[b for b in booked if b.removed],
+            started=found.starts_at <= now,
+            cancelled=found.status is SessionStatus.CANCELLED,
+            errors=errors or [],
+            move_form=move_form,
+            zone_name=settings().app.timezone,
+        ),
+        status,
+    )
+
+
+@blueprint.post("/sessions/<int:session_id>/move")
+def session_move(session_id: int):
+    values = {name: request.form.get(name, "") for name in ("date", "start", "end")}
+    now = utcnow()
+    try:
+        with unit_of_work() as db:
+            found = get_or_404(db, CourseSession, session_id)
+            times = course_data.check_session_times(db, found.course, values, settings().app)
+            if times.starts_at == found.starts_at and times.ends_at == found.ends_at:
+                raise BadRow("that is the time the session already has")
+            told = move_session(db, found, times.starts_at, times.ends_at, settings(), now)
+            record(
+                db, "session.moved", staff_user_id=g.staff.id, target=found, detail={"told": told}
+            )
+    except BadRow as exc:
+        errors = [("move-date", sentence(str(exc)))]
+        return render_session(session_id, errors=errors, move_form=values, status=400)
+    flash(f"Session moved. Its reminders follow the new time; {people(told)} told.")
+    return redirect(url_for("admin.session_page", session_id=session_id))
+
+
+@blueprint.get("/sessions/<int:session_id>/cancel")
+def session_cancel_confirm(session_id: int):
+    """Cancelling messages everyone booked, so it is asked for on a page of its own."""
+    with unit_of_work() as db:
+        found = get_or_404(db, CourseSession, session_id)
+        course = found.course
+        booked = [b for b in course_data.bookings(db, session_id) if not b.removed]
+    return render_template(
+        "admin/session_cancel.html",
+        found=found,
+        course=course,
+        booked=len(booked),
+        started=found.starts_at <= utcnow(),
+    )
+
+
+@blueprint.post("/sessions/<int:session_id>/cancel")
+def session_cancel(session_id: int):
+    with unit_of_work() as db:
+        found = get_or_404(db, CourseSession, session_id)
+        if found.status is SessionStatus.CANCELLED:
+            told = None
+        else:
+            told = cancel_session(db, found, settings(), utcnow())
+            record(
+                db,
+                "session.cancelled",
+                staff_user_id=g.staff.id,
+                target=found,
+                detail={"told": told},
+            )
+    if told is None:
+        flash("That session was already cancelled.")
+    else:
+        flash(f"Session cancelled. Its reminders are withdrawn; {people(told)} told.")
+    return redirect(url_for("admin.session_page", session_id=session_id))
+
+
+@blueprint.post("/sessions/<int:session_id>/restore")
+def session_restore(session_id: int):
+    with unit_of_work() as db:
+        found = get_or_404(db, CourseSession, session_id)
+        if found.status is SessionStatus.SCHEDULED:
+            told = None
+        else:
+            told = restore_session(db, found, settings(), utcnow())
+            record(
+                db,
+                "session.restored",
+                staff_user_id=g.staff.id,
+                target=found,
+                detail={"told": told},
+            )
+    if told is None:
+        flash("That session is already on.")
+    else:
+        flash(f"Session back on. Its reminders are planned again; {people(told)} told.")
+    return redirect(url_for("admin.session_page", session_id=session_id))
+
+
+@blueprint.post("/sessions/<int:session_id>/bookings/<int:enrolment_id>/remove")
+def booking_remove(session_id: int, enrolment_id: int):
+    with unit_of_work() as db:
+        enrolment = booking_or_404(db, session_id, enrolment_id)
+        pseudonym = enrolment_pseudonym(db, enrolment)
+        if enrolment.removed_at is None:
+            remove_booking(db, enrolment, utcnow())
+            record(
+                db,
+                "course.unbook",
+                staff_user_id=g.staff.id,
+                detail={"session": session_id, "enrolments": [enrolment.id]},
+            )
+    flash(f"{pseudonym} taken off this session. Their reminders for it are withdrawn.")
+    return redirect(url_for("admin.session_page", session_id=session_id))
+
+
+def booking_or_404(db, session_id: int, enrolment_id: int) -> Enrolment:
+    enrolment = get_or_404(db, Enrolment, enrolment_id)
+    if enrolment.session_id != session_id:
+        abort(404)  # a booking on another session: the address is wrong, whatever the id
+    return enrolment
+
+
+def enrolment_pseudonym(db, enrolment: Enrolment) -> str:
+    return db.get(Participant, enrolment.participant_id).pseudonym
