@@ -17,7 +17,8 @@ in_nav(70, "admin.audit_log", "Audit log", admins_only=True)
 @admin_only
 def audit_log():
     page = request.args.get("page", "1")
-    number = int(page) if page.isdigit() else 1
+    # ASCII digits, and not too many: "²" is a digit to isdigit(), and int() refuses 5,000.
+    number = int(page) if page.isascii() and page.isdecimal() and len(page) <= 9 else 1
     with unit_of_work() as db:
         found = event_page(db, number)
     return render_template("admin/audit_log.html", found=found)

@@ -165,7 +165,10 @@ def _detail(
     the replies on show as read."""
     person = _participant_or_404(db, pseudonym)
     found = load_record(db, person, before=before)
-    mark_read(db, found.thread.messages, utcnow())
+    # A link from another site must not clear someone's unread replies (a safeguarding one,
+    # say) from the dashboard: only a page opened from here, or typed in, marks them read.
+    if request.headers.get("Sec-Fetch-Site", "none") in ("same-origin", "none"):
+        mark_read(db, found.thread.messages, utcnow())
     record(
         db,
         "participant.view",

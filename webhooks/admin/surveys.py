@@ -275,8 +275,11 @@ def _you_said_page(form, *, errors=(), checked=False, warnings=(), preview="", s
     with unit_of_work() as db:
         actions = overview.all_actions(db)
         all_runs = overview.all_runs(db)
-        run = db.get(SurveyRun, int(run_id)) if run_id.isdigit() else None
+        run = db.get(SurveyRun, int(run_id)) if _an_id(run_id) else None
         answers = overview.run_answers(db, run) if run else []
+        if run is not None:
+            # The run's answers, in people's own words, are on the page: that is recorded.
+            record(db, "survey.answers.view", staff_user_id=g.staff.id, target=run)
     return (
         render_template(
             "admin/surveys_you_said.html",
@@ -306,6 +309,8 @@ def _action_page(action_id: int, errors=(), status=200):
         if found is None:
             abort(404)
         sources = overview.action_sources(db, action_id)
+        # The linked answers and messages are shown word for word: that is recorded.
+        record(db, "action.view", staff_user_id=g.staff.id, target=found)
     message = copy.text("you_said.told", "en", said=found.said, did=found.did)
     return (
         render_template(
@@ -342,3 +347,8 @@ def you_said_tell(action_id: int):
         f"{told.unreachable} cannot be reached now."
     )
     return redirect(url_for("admin.you_said_action", action_id=action_id))
+
+
+def _an_id(text: str) -> bool:
+    """Digits that can name a row: not "²", and not thousands of digits."""
+    return text.isdecimal() and text.isascii() and len(text) <= 18
