@@ -8,10 +8,11 @@ only values that have already parsed as something harmless (a date, a time) are 
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -184,7 +185,9 @@ def _check_header(header: list[str], columns: Columns) -> list[str]:
         hint = "\n  (The columns look separated by ';': save the file as comma-separated.)"
         raise ImportFileError(_no_header(columns) + (hint if semicolons else ""))
     unknown = [
-        _safe_name(name, i) for i, name in enumerate(names, 1) if name and name not in columns.every
+        _safe_name(name, i, columns.every)
+        for i, name in enumerate(names, 1)
+        if name and name not in columns.every
     ]
     if unknown:
         raise ImportFileError(
@@ -203,8 +206,14 @@ def _check_header(header: list[str], columns: Columns) -> list[str]:
     return names
 
 
-def _safe_name(name: str, position: int) -> str:
-    return f"column {position}" if _DIGITS.search(name) else f'"{name}"'
+def _safe_name(name: str, position: int, known: Iterable[str]) -> str:
+    """How to name an unknown header cell without repeating it: it may be a phone number or
+    a name from a file with no header row. Only a near miss of a real column ("langauge") is
+    echoed, with the column it probably means."""
+    near = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
+    if near and not _DIGITS.search(name) and not any(c.isdigit() for c in name):
+        return f'column {position} ("{name}": did you mean {near[0]}?)'
+    return f"column {position}"
 
 
 def _rows(reader: Any, names: list[str]) -> Iterator[CsvRow]:

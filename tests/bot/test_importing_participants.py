@@ -264,7 +264,8 @@ def test_an_excel_byte_order_mark_is_not_part_of_the_first_column_name(tmp_path)
         (f"sms,{ANN},Ann\n", "no header line"),
         ("channel;address\nsms;1\n", "separated by ';'"),
         ("channel,name\n", "the header has no address column (required: channel, address)"),
-        ("channel,address,phone,notes\n", 'unknown column(s): "phone", "notes"'),
+        ("channel,address,phone,notes\n", "unknown column(s): column 3, column 4."),
+        ("channel,address,langauge\n", 'column 3 ("langauge": did you mean language?)'),
         ("channel,address,Address\n", "names a column twice: address"),
         ("channel,address\nsms," + "1" * 200_000 + "\n", "line 2: this is not valid CSV"),
     ],
@@ -279,6 +280,15 @@ def test_a_file_that_cannot_be_read_as_a_whole_says_why(tmp_path, text, message)
 def test_an_unknown_column_that_looks_like_a_number_is_named_by_position(tmp_path):
     with pytest.raises(ImportFileError, match=r"unknown column\(s\): column 3\."):
         read_table(write(tmp_path, "channel,address,07911123456\n"), COLUMNS)
+
+
+@pytest.mark.parametrize("cell", ["+44 7911 123 123", "Jo Bloggs"])
+def test_an_unknown_column_is_never_echoed_as_it_may_be_a_number_or_a_name(tmp_path, cell):
+    # A file with no header row: its first row of data is read as the header.
+    with pytest.raises(ImportFileError) as caught:
+        read_table(write(tmp_path, f"channel,address,{cell}\n"), COLUMNS)
+    assert cell.lower() not in str(caught.value).lower()
+    assert "column 3" in str(caught.value)
 
 
 def test_a_file_that_is_not_utf8_says_so_and_on_which_line(tmp_path):

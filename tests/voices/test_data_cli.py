@@ -132,7 +132,7 @@ def test_a_file_saved_by_excel_with_a_byte_order_mark_imports(config, db, tmp_pa
         ("channel,address,name\nsms,07911123456,Zoë\n".encode("cp1252"), "not UTF-8 text"),
         (b"", "the file has no header line"),
         (b"channel,name\nsms,Ann\n", "the header has no address column"),
-        (b"channel,address,notes\n", 'unknown column(s): "notes"'),
+        (b"channel,address,notes\n", "unknown column(s): column 3."),
     ],
 )
 def test_a_file_problem_is_one_clear_message_with_no_traceback(

@@ -5,8 +5,9 @@ is read and checked first, and every bad row is listed with its line. If any row
 nothing is imported, unless "import the good rows" is ticked. Reasons never repeat a cell's
 text (bot.importing.rows), so a phone number in the wrong column is not echoed onto the page.
 
-The upload is read in memory and never written to disk: a participants file holds phone
-numbers."""
+A participants file holds phone numbers, so the upload is never saved under a name: we read
+it into memory, and Werkzeug keeps one over 500 KiB only in an unnamed temporary file that
+the system deletes when the request ends."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import g, render_template, request
+from flask import g, render_template, request, session
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -80,8 +81,9 @@ class _Upload:
 
 @blueprint.url_value_preprocessor
 def _bigger_uploads(endpoint: str | None, _values: dict[str, Any] | None) -> None:
-    # Runs before the CSRF check reads the form, so it is the one place to raise the limit.
-    if endpoint == "admin.csv_import" and request.method == "POST":
+    # Runs before the CSRF check reads the form, so it is the one place to raise the limit;
+    # and only for a signed-in member of staff, so nobody else can make us parse 2 MiB.
+    if endpoint == "admin.csv_import" and request.method == "POST" and session.get("staff_id"):
         request.max_content_length = UPLOAD_BYTES
 
 
