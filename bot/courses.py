@@ -1,15 +1,20 @@
 """Courses and their sessions as staff manage them by hand: what the course pages read, and the
-few writes that have no other home (a new course, one new session, enrolling by pseudonym).
+few writes that have no other home (a new course, one new session, enrolling by pseudonym,
+editing a course's details and plan, or a session's place).
 
 Everything that sets off messages lives elsewhere and is called, not copied: moving, cancelling
 and taking people off (bot.reminders.session_changes), booking (bot.enrolment), attendance
 (bot.attendance). A session typed into a form is checked by the timetable import's own checks
 (bot.importing.sessions), so a form and a CSV file refuse exactly the same things: a date that
-is not real, a time the clocks skip or repeat, an end before the start."""
+is not real, a time the clocks skip or repeat, an end before the start. A course's reminder plan
+and survey are read by the parsing `voices course plan` and `voices course survey` use
+(bot.reminders.plan, bot.surveys.definitions), and a new plan re-plans the sessions still to come
+as it does there (bot.reminders.schedule.reschedule_course)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,7 +24,7 @@ from sqlalchemy.orm import Session
 from bot.audit import record
 from bot.enrolment import book_members, join_course
 from bot.importing.rows import BadRow, CsvRow
-from bot.importing.sessions import check_sessions, parse_code
+from bot.importing.sessions import LIMITS, check_sessions, is_web_address, parse_code
 from bot.models import (
     Attendance,
     Course,
@@ -32,12 +37,29 @@ from bot.models import (
     SessionStatus,
 )
 from bot.reminders.firing import catch_up
-from bot.reminders.schedule import schedule_session
+from bot.reminders.plan import (
+    DEFAULT,
+    TUTOR_DAYS_DEFAULT,
+    parse_day_before,
+    parse_hours_before,
+    parse_tutor_days,
+)
+from bot.reminders.schedule import reschedule_course, schedule_session
 from bot.settings import AppSettings, Settings
+from bot.surveys import definitions
 
 TITLE_MAX = 200  # Course.title
 PSEUDONYM = re.compile(r"^V-[A-Z0-9]{2,12}$")
 _SEPARATORS = re.compile(r"[\s,;]+")
+
+
+class FormProblems(BadRow):
+    """Everything wrong with a form, each reason with the field it is about, so the page can link
+    each one to its box. Raised before anything is changed."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(reason for _, reason in problems))
 
 
 @dataclass(frozen=True)
@@ -70,6 +92,15 @@ class Booking:
     rsvp: Rsvp
     attendance: Attendance
     removed: bool
+
+
+@dataclass(frozen=True)
+class Edited:
+    """What an edit changed: the form's field names (never their values), and how many sessions
+    still to come had their reminders re-planned."""
+
+    changed: list[str]
+    replanned: int = 0
 
 
 @dataclass(frozen=True)
@@ -193,11 +224,10 @@ def create_course(session: Session, code: str, title: str, *, staff_user_id: int
         code = parse_code(code.strip())
     except BadRow as exc:
         problems.append(str(exc))
-    title = title.strip()
-    if not title:
-        problems.append("the course needs a title")
-    elif len(title) > TITLE_MAX:
-        problems.append(f"the title is longer than {TITLE_MAX} characters")
+    try:
+        title = _title(title)
+    except BadRow as exc:
+        problems.append(str(exc))
     if problems:
         raise BadRow("; ".join(problems))
     taken = session.scalar(select(Course.id).where(func.upper(Course.code) == code))
@@ -333,3 +363,160 @@ def enrol(
         detail={"participants": [p.id for p in added]},
     )
     return [p.pseudonym for p in added]
+
+
+# Editing -------------------------------------------------------------------------------------
+
+# The course's edit form: each field, and the Course attribute it sets.
+COURSE_FIELDS = {
+    "title": "title",
+    "location": "location",
+    "online_url": "online_url",
+    "day_before": "reminder_day_before",
+    "hours_before": "reminder_hours_before",
+    "tutor_message": "tutor_message",
+    "tutor_days": "tutor_message_days_after",
+    "survey": "survey_after_session",
+}
+# A change to any of these re-plans the reminders of the sessions still to come.
+PLAN_FIELDS = frozenset({"day_before", "hours_before", "tutor_message", "tutor_days"})
+
+
+def course_form(course: Course) -> dict[str, str]:
+    """The course as its edit form shows it: "default" where it follows the settings."""
+    hours = course.reminder_hours_before
+    return {
+        "title": course.title,
+        "location": course.location or "",
+        "online_url": course.online_url or "",
+        "day_before": course.reminder_day_before or DEFAULT,
+        "hours_before": DEFAULT if hours is None else f"{hours:g}",
+        "tutor_message": course.tutor_message or "",
+        "tutor_days": str(course.tutor_message_days_after or TUTOR_DAYS_DEFAULT),
+        "survey": course.survey_after_session or DEFAULT,
+    }
+
+
+def edit_course(
+    session: Session,
+    course: Course,
+    values: dict[str, str],
+    settings: Settings,
+    now: datetime,
+    *,
+    staff_user_id: int,
+) -> Edited:
+    """Change a course's title, place, online link, reminder plan, tutor's message and survey
+    after each session, as typed into its edit form (course_form's fields).
+
+    The plan is read as `voices course plan` reads it, and a new plan re-plans every session
+    still to come (reminders already sent stay sent). Raises FormProblems, with every problem
+    and before changing anything, if any field is wrong."""
+    wanted = _read(
+        values,
+        {
+            "title": _title,
+            "location": _place,
+            "online_url": _link,
+            "day_before": parse_day_before,
+            "hours_before": parse_hours_before,
+            "tutor_message": _tutor_message,
+            "tutor_days": parse_tutor_days,
+            "survey": definitions.after_session_choice,
+        },
+    )
+    changed = sorted(name for name, value in wanted.items() if not _same(course, name, value))
+    if not changed:
+        return Edited([])
+    for name in changed:
+        setattr(course, COURSE_FIELDS[name], wanted[name])
+    replanned = 0
+    if PLAN_FIELDS.intersection(changed):
+        session.flush()
+        replanned = reschedule_course(session, course, settings, now)
+    record(
+        session,
+        "course.edit",
+        staff_user_id=staff_user_id,
+        target=course,
+        detail={"changed": changed},
+    )
+    return Edited(changed, replanned)
+
+
+def edit_session(
+    session: Session, course_session: CourseSession, values: dict[str, str], *, staff_user_id: int
+) -> Edited:
+    """Change a session's place and online link (its time is changed by moving it, which tells
+    people). Reminders not yet sent give the new place, as they are written when they go.
+    Raises FormProblems, before changing anything, if either is wrong."""
+    wanted = _read(values, {"location": _place, "online_url": _link})
+    changed = sorted(
+        name for name, value in wanted.items() if getattr(course_session, name) != value
+    )
+    if not changed:
+        return Edited([])
+    for name in changed:
+        setattr(course_session, name, wanted[name])
+    record(
+        session,
+        "session.edit",
+        staff_user_id=staff_user_id,
+        target=course_session,
+        detail={"changed": changed},
+    )
+    return Edited(changed)
+
+
+def _read(values: dict[str, str], readers: dict[str, Callable[[str], object]]) -> dict:
+    """Each field read by its reader; every problem is collected, then raised together."""
+    wanted: dict[str, object] = {}
+    problems: list[tuple[str, str]] = []
+    for name, read in readers.items():
+        try:
+            wanted[name] = read(values.get(name, ""))
+        except ValueError as exc:  # BadRow is one too
+            problems.append((name, str(exc)))
+    if problems:
+        raise FormProblems(problems)
+    return wanted
+
+
+def _same(course: Course, name: str, value: object) -> bool:
+    stored = getattr(course, COURSE_FIELDS[name])
+    if name == "tutor_days":
+        # Unset means the default, so typing the default in is no change.
+        stored = stored or TUTOR_DAYS_DEFAULT
+    return stored == value
+
+
+def _title(text: str) -> str:
+    title = text.strip()
+    if not title:
+        raise BadRow("the course needs a title")
+    if len(title) > TITLE_MAX:
+        raise BadRow(f"the title is longer than {TITLE_MAX} characters")
+    return title
+
+
+def _place(text: str) -> str | None:
+    place = text.strip()
+    if len(place) > LIMITS["location"]:
+        raise BadRow(f"the place is longer than {LIMITS['location']} characters")
+    return place or None
+
+
+def _link(text: str) -> str | None:
+    """An online link, checked as a session's link is in a timetable: http or https only."""
+    link = text.strip()
+    if len(link) > LIMITS["online_url"]:
+        raise BadRow(f"the online link is longer than {LIMITS['online_url']} characters")
+    if link and not is_web_address(link):
+        raise BadRow("the online link must be a web address starting with http:// or https://")
+    return link or None
+
+
+def _tutor_message(text: str) -> str | None:
+    """Sent exactly as written; an empty box means no message (`--no-tutor-message`)."""
+    message = text.replace("\r\n", "\n").strip()
+    return message or None

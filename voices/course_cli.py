@@ -14,14 +14,17 @@ from bot.importing.attendance import find_booking, find_session
 from bot.importing.rows import BadRow
 from bot.importing.sessions import parse_clock, parse_date
 from bot.models import Course, utcnow
-from bot.reminders.plan import ReminderPlan, plan_for
+from bot.reminders.plan import (
+    TUTOR_DAYS_MAX,
+    describe,
+    parse_day_before,
+    parse_hours_before,
+    plan_for,
+)
 from bot.reminders.schedule import reschedule_course
 from bot.reminders.session_changes import remove_booking
 from bot.surveys import definitions
-from bot.time_windows import parse_clock_or_off
 from voices.runtime import runtime_from_context
-
-DEFAULT = "default"
 
 
 @click.group()
@@ -35,7 +38,9 @@ def course() -> None:
 @click.option("--hours-before", metavar="N|default", help="On-the-day reminder; 0 is off.")
 @click.option("--tutor-message", metavar="TEXT", help="Sent as written, between sessions.")
 @click.option("--no-tutor-message", is_flag=True, help="Stop sending the tutor's message.")
-@click.option("--tutor-days", type=click.IntRange(1, 14), help="Days after each session.")
+@click.option(
+    "--tutor-days", type=click.IntRange(1, TUTOR_DAYS_MAX), help="Days after each session."
+)
 @click.pass_context
 def plan(
     ctx: click.Context,
@@ -65,7 +70,7 @@ def plan(
         if changes:
             replanned = reschedule_course(session, found, settings, now)
             record(session, "course.plan", detail={"course": found.id, "changed": sorted(changes)})
-        shown = _describe(plan_for(found, settings.reminders), ZoneInfo(settings.app.timezone))
+        shown = describe(plan_for(found, settings.reminders), ZoneInfo(settings.app.timezone))
         title = found.title
     click.echo(f"{code.upper()} ({title}): {shown}")
     if changes:
@@ -80,19 +85,19 @@ def _apply(
     no_tutor_message: bool,
     tutor_days: int | None,
 ) -> set[str]:
+    # The parsing is bot.reminders.plan's, which the course's admin page uses too.
     changes: set[str] = set()
     if day_before is not None:
-        if day_before.strip().lower() == DEFAULT:
-            found.reminder_day_before = None
-        else:
-            try:
-                clock = parse_clock_or_off(day_before)
-            except ValueError as exc:
-                raise click.BadParameter(str(exc), param_hint="--day-before") from None
-            found.reminder_day_before = "off" if clock is None else f"{clock:%H:%M}"
+        try:
+            found.reminder_day_before = parse_day_before(day_before)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--day-before") from None
         changes.add("day_before")
     if hours_before is not None:
-        found.reminder_hours_before = _hours(hours_before)
+        try:
+            found.reminder_hours_before = parse_hours_before(hours_before)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--hours-before") from None
         changes.add("hours_before")
     if tutor_message is not None:
         if not tutor_message.strip():
@@ -108,29 +113,6 @@ def _apply(
     return changes
 
 
-def _hours(text: str) -> float | None:
-    if text.strip().lower() == DEFAULT:
-        return None
-    try:
-        hours = float(text)
-    except ValueError:
-        raise click.BadParameter(f'"{text}" is not a number of hours', "--hours-before") from None
-    if not 0 <= hours <= 24:
-        raise click.BadParameter("give 0 (off) to 24 hours", param_hint="--hours-before")
-    return hours
-
-
-def _describe(plan: ReminderPlan, zone: ZoneInfo) -> str:
-    parts = [
-        f"the day before at {plan.day_before_at:%H:%M}" if plan.day_before_at else "no day-before",
-        f"on the day {plan.hours_before:g} h before" if plan.hours_before else "no on-the-day",
-        f"the tutor's message {plan.tutor_days_after} days after"
-        if plan.tutor_days_after
-        else "no tutor's message",
-    ]
-    return ", ".join(parts) + f" ({zone.key} time)."
-
-
 @course.command("survey")
 @click.argument("code")
 @click.argument("choice", required=False, metavar="[SURVEY|off|default]")
@@ -140,16 +122,19 @@ def survey(ctx: click.Context, code: str, choice: str | None) -> None:
 
     "default" follows [surveys] after_session in the settings; "off" sends none."""
     runtime = runtime_from_context(ctx)
-    wanted = None if choice is None else choice.strip().lower()
-    if wanted not in (None, "off", DEFAULT) and definitions.get(wanted) is None:
-        known = ", ".join(sorted(definitions.shipped()))
-        raise click.BadParameter(f'there is no survey "{choice}". The surveys are: {known}')
+    chosen = None
+    if choice is not None:
+        try:
+            chosen = definitions.after_session_choice(choice)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
     with transaction(runtime.sessions) as session:
         found = session.scalar(select(Course).where(func.upper(Course.code) == code.upper()))
         if found is None:
             raise click.ClickException(f"there is no course {code.upper()}")
-        if wanted is not None:
-            found.survey_after_session = None if wanted == DEFAULT else wanted
+        if choice is not None:
+            found.survey_after_session = chosen
+            wanted = chosen or "default"
             record(session, "course.survey", target=found, detail={"survey": wanted})
         own = found.survey_after_session
     default = runtime.settings.surveys.after_session or "off"

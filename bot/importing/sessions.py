@@ -167,9 +167,18 @@ def _text(column: str, text: str) -> str | None:
     return text or None
 
 
+def is_web_address(url: str) -> bool:
+    """An http:// or https:// address with a host: the only online link a session (or, on the
+    course page, a course) may have, so a link in a reminder is never javascript: or a file."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1" and the like
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
 def _web_address(url: str | None) -> None:
-    parts = urlsplit(url or "")
-    if url and (parts.scheme.lower() not in ("http", "https") or not parts.hostname):
+    if url and not is_web_address(url):
         raise BadRow("online_url must be a web address starting with http:// or https://")
 
 

@@ -3,7 +3,10 @@
 The plan is the course's own where staff set one, and the settings' default otherwise: the
 day before at 10:00 local time, and on the day 2 hours before the start. Times are worked out
 in the configured time zone and stored in UTC, so "10:00 the day before" stays 10:00 on the
-wall clock across the clocks changing."""
+wall clock across the clocks changing.
+
+Staff change a course's plan with `voices course plan` and on the course's admin page; both read
+what was typed with the parse_* functions here, so both refuse exactly the same things."""
 
 from __future__ import annotations
 
@@ -17,6 +20,12 @@ from bot.time_windows import parse_clock_or_off
 
 # The tutor's message goes at the day-before time, or at 10:00 if that reminder is off.
 TUTOR_CLOCK = time(10, 0)
+# It goes this many days after each session unless the course says otherwise, and at most this.
+TUTOR_DAYS_DEFAULT = 2
+TUTOR_DAYS_MAX = 14
+HOURS_BEFORE_MAX = 24
+# What staff type to put one part of a course's plan back on the settings' default.
+DEFAULT = "default"
 
 
 @dataclass(frozen=True)
@@ -37,8 +46,68 @@ def plan_for(course: Course, defaults: ReminderSettings) -> ReminderPlan:
         if course.reminder_hours_before is None
         else course.reminder_hours_before
     )
-    tutor_days = (course.tutor_message_days_after or 2) if course.tutor_message else None
+    tutor_days = (
+        (course.tutor_message_days_after or TUTOR_DAYS_DEFAULT) if course.tutor_message else None
+    )
     return ReminderPlan(day_before, hours, tutor_days)
+
+
+def parse_day_before(text: str) -> str | None:
+    """The day-before reminder's time as staff type it: "HH:MM", "off", or "default". Returns
+    what Course.reminder_day_before stores ("HH:MM", "off", or None for the default).
+
+    Raises ValueError saying why."""
+    if not text.strip():
+        raise ValueError(f'write a time like "10:00", or "off", or "{DEFAULT}"')
+    if text.strip().lower() == DEFAULT:
+        return None
+    clock = parse_clock_or_off(text)
+    return "off" if clock is None else f"{clock:%H:%M}"
+
+
+def parse_hours_before(text: str) -> float | None:
+    """The on-the-day reminder's hours before the start as staff type it: 0 (off) to 24, or
+    "default". Returns what Course.reminder_hours_before stores (None for the default).
+
+    Raises ValueError saying why."""
+    if not text.strip():
+        raise ValueError(f'write a number of hours, 0 for none, or "{DEFAULT}"')
+    if text.strip().lower() == DEFAULT:
+        return None
+    try:
+        hours = float(text)
+    except ValueError:
+        raise ValueError(f'"{text}" is not a number of hours') from None
+    if not 0 <= hours <= HOURS_BEFORE_MAX:  # refuses "nan" and "inf" too
+        raise ValueError(f"give 0 (off) to {HOURS_BEFORE_MAX} hours")
+    return hours
+
+
+def parse_tutor_days(text: str) -> int:
+    """How many days after each session the tutor's message goes: a whole number, 1 to 14.
+
+    Raises ValueError saying why."""
+    if not text.strip():
+        raise ValueError(f"write a number of days, 1 to {TUTOR_DAYS_MAX}")
+    try:
+        days = int(text.strip())
+    except ValueError:
+        raise ValueError(f'"{text}" is not a whole number of days') from None
+    if not 1 <= days <= TUTOR_DAYS_MAX:
+        raise ValueError(f"give 1 to {TUTOR_DAYS_MAX} days")
+    return days
+
+
+def describe(plan: ReminderPlan, zone: ZoneInfo) -> str:
+    """The plan in a sentence, for `voices course plan` and the course page."""
+    parts = [
+        f"the day before at {plan.day_before_at:%H:%M}" if plan.day_before_at else "no day-before",
+        f"on the day {plan.hours_before:g} h before" if plan.hours_before else "no on-the-day",
+        f"the tutor's message {plan.tutor_days_after} days after"
+        if plan.tutor_days_after
+        else "no tutor's message",
+    ]
+    return ", ".join(parts) + f" ({zone.key} time)."
 
 
 @dataclass(frozen=True)

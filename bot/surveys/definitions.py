@@ -148,6 +148,21 @@ def get(key: str) -> SurveyDefinition | None:
     return shipped().get(key)
 
 
+def after_session_choice(text: str) -> str | None:
+    """A course's survey after each session as staff give it (`voices course survey`, the course
+    page): a shipped survey's id, "off", or "default" for [surveys] after_session. Returns what
+    Course.survey_after_session stores: the id, "off", or None for the default.
+
+    Raises ValueError naming the surveys there are."""
+    wanted = text.strip().lower()
+    if wanted == "default":
+        return None
+    if wanted != "off" and get(wanted) is None:
+        known = ", ".join(sorted(shipped()))
+        raise ValueError(f'there is no survey "{text}". The surveys are: {known}')
+    return wanted
+
+
 def copy_items(folder: Path | None = None) -> Iterator[tuple[str, str, str]]:
     """(where, language, text) for every piece of survey copy, for the easy-read check."""
     surveys, _ = _read_folder(folder or FOLDER)

@@ -1,5 +1,8 @@
 """One session's page: who is booked and how each is marked, and the changes staff make to it.
 
+Its place and online link are edited here (bot.courses.edit_session); nobody is messaged, and
+reminders not yet sent give the new place.
+
 Moving, cancelling, putting back on and taking someone off are bot.reminders.session_changes,
 exactly as the timetable import and `voices course unbook` use them: reminders follow, and the
 people booked are told. Marking attendance is in attendance_pages.py."""
@@ -19,7 +22,7 @@ from bot.reminders.session_changes import (
     restore_session,
 )
 from webhooks.admin import blueprint
-from webhooks.admin.courses import get_or_404, sentence, zone
+from webhooks.admin.courses import field_errors, get_or_404, sentence, zone
 from webhooks.context import settings, unit_of_work
 
 
@@ -32,12 +35,18 @@ def session_page(session_id: int):
     return render_session(session_id)
 
 
-def render_session(session_id: int, *, errors=None, move_form=None, status: int = 200):
+def render_session(
+    session_id: int, *, errors=None, move_form=None, edit_form=None, status: int = 200
+):
     now = utcnow()
     with unit_of_work() as db:
         found = get_or_404(db, CourseSession, session_id)
         course = found.course
         booked = course_data.bookings(db, session_id)
+    edit_form = edit_form or {
+        "location": found.location or "",
+        "online_url": found.online_url or "",
+    }
     local = found.starts_at.astimezone(zone())
     move_form = move_form or {
         "date": f"{local:%Y-%m-%d}",
@@ -55,6 +64,7 @@ def render_session(session_id: int, *, errors=None, move_form=None, status: int 
             cancelled=found.status is SessionStatus.CANCELLED,
             errors=errors or [],
             move_form=move_form,
+            edit_form=edit_form,
             zone_name=settings().app.timezone,
         ),
         status,
@@ -79,6 +89,23 @@ def session_move(session_id: int):
         errors = [("move-date", sentence(str(exc)))]
         return render_session(session_id, errors=errors, move_form=values, status=400)
     flash(f"Session moved. Its reminders follow the new time; {people(told)} told.")
+    return redirect(url_for("admin.session_page", session_id=session_id))
+
+
+@blueprint.post("/sessions/<int:session_id>/edit")
+def session_edit(session_id: int):
+    values = {name: request.form.get(name, "") for name in ("location", "online_url")}
+    try:
+        with unit_of_work() as db:
+            found = get_or_404(db, CourseSession, session_id)
+            edited = course_data.edit_session(db, found, values, staff_user_id=g.staff.id)
+    except course_data.FormProblems as exc:
+        errors = field_errors(exc, "edit")
+        return render_session(session_id, errors=errors, edit_form=values, status=400)
+    if edited.changed:
+        flash("Place and online link saved. Reminders not sent yet will give them.")
+    else:
+        flash("Nothing was changed.")
     return redirect(url_for("admin.session_page", session_id=session_id))
 
 

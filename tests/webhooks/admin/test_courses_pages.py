@@ -1,6 +1,7 @@
 """Courses, sessions and attendance on the admin page, through the Flask test client: adding a
 course and a session, moving and cancelling it (the people booked are told), enrolling and
-taking people off, marking attendance in one click, and importing a CSV file."""
+taking people off, marking attendance in one click, importing a CSV file, and editing a course
+(its details, reminder plan and survey) and a session's place."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from bot.courses import course_form
 from bot.models import (
     Attendance,
     AuditEvent,
@@ -27,9 +29,12 @@ from bot.models import (
     Message,
     MessageStatus,
     Participant,
+    ReminderKind,
     ReminderTime,
     SessionStatus,
 )
+from bot.reminders.schedule import schedule_session
+from bot.settings import Settings
 from tests.factories import (
     create_address,
     create_course,
@@ -524,3 +529,224 @@ def test_a_file_bigger_than_other_forms_may_send_is_still_read(logged_in, db):
     html = text_of(answer)
     assert "399 of 400 rows have problems, so nothing was imported" in html
     assert "the same session as line 2" in html
+
+
+# Editing a course and a session ----------------------------------------------------------------
+
+
+def reminder_times(db, course_session) -> dict[ReminderKind, datetime]:
+    db.commit()  # a new read transaction, to see what the app wrote
+    rows = db.scalars(select(ReminderTime).where(ReminderTime.session_id == course_session.id))
+    return {row.kind: row.due_at for row in rows}
+
+
+def planned_course(db):
+    """ART1 on the settings' plan, with two sessions to come and one over, all planned."""
+    course = create_course(db, code="ART1", title="Art for wellbeing")
+    soon = create_course_session(db, course, starts_at=TUESDAY)
+    later = create_course_session(db, course, starts_at=TUESDAY + timedelta(days=7))
+    over = create_course_session(db, course, starts_at=NOW - timedelta(days=7))
+    for course_session in (soon, later, over):
+        schedule_session(db, course_session, Settings())
+    db.commit()
+    return course, soon, later, over
+
+
+def edit_form(course, **changes) -> dict[str, str]:
+    """The course's edit form as the page fills it in, with some boxes changed."""
+    return {**course_form(course), **changes}
+
+
+def test_editing_a_courses_details_and_plan_re_plans_the_sessions_to_come_and_is_audited(
+    logged_in, db, staff
+):
+    course, soon, later, over = planned_course(db)
+    before_over = reminder_times(db, over)
+    assert set(reminder_times(db, soon)) == {ReminderKind.DAY_BEFORE, ReminderKind.ON_THE_DAY}
+    page = f"/admin/courses/{course.id}"
+    form = edit_form(
+        course,
+        title="Art & wellbeing",
+        location="Room 2",
+        online_url="https://meet.example/art",
+        day_before="18:30",
+        hours_before="0",
+        tutor_message="Well done today!\r\nTry the breathing exercise.",
+        tutor_days="3",
+    )
+
+    shown = flashed(logged_in, post(logged_in, page, f"{page}/edit", form))
+
+    assert "Reminders re-planned for 2 sessions still to come." in shown
+    assert "Art &amp; wellbeing" in shown
+    # Tuesday 24 November at 2:30pm: the evening before, no on-the-day reminder, and the tutor's
+    # message three days after at the day-before time (GMT, so the same in UTC).
+    assert reminder_times(db, soon) == {
+        ReminderKind.DAY_BEFORE: datetime(2026, 11, 23, 18, 30, tzinfo=UTC),
+        ReminderKind.TUTOR: datetime(2026, 11, 27, 18, 30, tzinfo=UTC),
+    }
+    assert reminder_times(db, later)[ReminderKind.DAY_BEFORE] == datetime(
+        2026, 11, 30, 18, 30, tzinfo=UTC
+    )
+    assert reminder_times(db, over) == before_over
+    saved = fresh(db, Course, course.id)
+    assert (saved.title, saved.location, saved.online_url) == (
+        "Art & wellbeing",
+        "Room 2",
+        "https://meet.example/art",
+    )
+    assert (saved.reminder_day_before, saved.reminder_hours_before) == ("18:30", 0)
+    assert saved.tutor_message == "Well done today!\nTry the breathing exercise."
+    assert saved.tutor_message_days_after == 3
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "course.edit"))
+    assert (event.staff_user_id, event.target_id) == (staff.id, course.id)
+    # The names of what changed, never what was typed.
+    assert event.detail == {
+        "changed": [
+            "day_before",
+            "hours_before",
+            "location",
+            "online_url",
+            "title",
+            "tutor_days",
+            "tutor_message",
+        ]
+    }
+
+
+def test_a_bad_time_or_link_is_refused_with_a_clear_message_and_nothing_changes(logged_in, db):
+    course, soon, _, _ = planned_course(db)
+    before = reminder_times(db, soon)
+    page = f"/admin/courses/{course.id}"
+    form = edit_form(
+        course,
+        title="Changed",
+        day_before="25:00",
+        hours_before="30",
+        online_url="javascript:alert(1)",
+    )
+
+    answer = post(logged_in, page, f"{page}/edit", form)
+
+    assert answer.status_code == 400
+    html = text_of(answer)
+    summary = html[
+        html.index('class="error-summary"') : html.index("</div>", html.index("error-summary"))
+    ]
+    assert (
+        "The day-before reminder: &#34;25:00&#34; is a time that does not exist on a clock."
+        in summary
+    )
+    assert "The on-the-day reminder: give 0 (off) to 24 hours." in summary
+    assert "The online link must be a web address starting with http:// or https://." in summary
+    for box in ("edit-day-before", "edit-hours-before", "edit-online-url"):
+        assert f'href="#{box}"' in summary
+        assert re.search(rf'<input [^>]*id="{box}"[^>]*aria-invalid="true"', html), box
+    assert 'href="#edit-title"' not in summary
+    # What was typed stays in the boxes, to be corrected.
+    assert 'value="25:00"' in html and 'value="Changed"' in html
+    saved = fresh(db, Course, course.id)
+    assert (saved.title, saved.reminder_day_before, saved.online_url) == (
+        "Art for wellbeing",
+        None,
+        None,
+    )
+    assert reminder_times(db, soon) == before
+    assert db.scalar(select(AuditEvent.id).where(AuditEvent.action == "course.edit")) is None
+
+
+def test_choosing_the_survey_after_each_session_changes_no_reminders(logged_in, db, staff):
+    course, soon, _, _ = planned_course(db)
+    before = reminder_times(db, soon)
+    page = f"/admin/courses/{course.id}"
+    assert '<option value="default" selected>' in text_of(logged_in.get(page))
+
+    answer = post(logged_in, page, f"{page}/edit", edit_form(course, survey="what-matters"))
+
+    shown = flashed(logged_in, answer)
+    assert "Course saved: survey after each session." in shown
+    assert "re-planned" not in shown
+    assert '<option value="what-matters" selected>' in shown
+    assert fresh(db, Course, course.id).survey_after_session == "what-matters"
+    assert reminder_times(db, soon) == before
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "course.edit"))
+    assert event.detail == {"changed": ["survey"]} and event.staff_user_id == staff.id
+
+    post(logged_in, page, f"{page}/edit", edit_form(course, survey="off"))
+    assert fresh(db, Course, course.id).survey_after_session == "off"
+    post(logged_in, page, f"{page}/edit", edit_form(course, survey="default"))
+    assert fresh(db, Course, course.id).survey_after_session is None
+
+    answer = post(logged_in, page, f"{page}/edit", edit_form(course, survey="no-such-survey"))
+    assert answer.status_code == 400
+    assert "There is no survey &#34;no-such-survey&#34;" in text_of(answer)
+    assert fresh(db, Course, course.id).survey_after_session is None
+
+
+def test_saving_a_course_unchanged_says_so_and_records_nothing(logged_in, db):
+    course, _, _, _ = planned_course(db)
+    page = f"/admin/courses/{course.id}"
+    # "2" days is the default the page shows: typing it in is not a change.
+    answer = post(logged_in, page, f"{page}/edit", edit_form(course))
+    assert "Nothing was changed." in flashed(logged_in, answer)
+    assert fresh(db, Course, course.id).tutor_message_days_after is None
+    assert db.scalar(select(AuditEvent.id).where(AuditEvent.action == "course.edit")) is None
+
+
+def test_editing_a_sessions_place_saves_it_tells_nobody_and_is_audited(logged_in, db, staff):
+    course = create_course(db, code="ART1")
+    session = create_course_session(db, course, starts_at=TUESDAY, location="Room 2")
+    create_enrolment(db, session, reachable(db))
+    db.commit()
+    page = f"/admin/sessions/{session.id}"
+    assert 'id="edit-location" name="location" value="Room 2"' in text_of(logged_in.get(page))
+
+    answer = post(
+        logged_in,
+        page,
+        f"{page}/edit",
+        {"location": "  Room 5 <upstairs>  ", "online_url": "https://meet.example/art"},
+    )
+
+    shown = flashed(logged_in, answer)
+    assert "Place and online link saved." in shown
+    assert "At Room 5 &lt;upstairs&gt;." in shown and "<upstairs>" not in shown
+    saved = fresh(db, CourseSession, session.id)
+    assert (saved.location, saved.online_url) == ("Room 5 <upstairs>", "https://meet.example/art")
+    assert saved.starts_at == TUESDAY
+    assert db.scalar(select(Message.id)) is None
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "session.edit"))
+    assert (event.staff_user_id, event.target_id) == (staff.id, session.id)
+    assert event.detail == {"changed": ["location", "online_url"]}
+
+
+@pytest.mark.parametrize("link", ["javascript:alert(1)", "ftp://files.example/a", "http://[::1"])
+def test_a_session_link_that_is_not_a_web_address_is_refused_and_nothing_changes(
+    logged_in, db, link
+):
+    course = create_course(db, code="ART1")
+    session = create_course_session(db, course, starts_at=TUESDAY, location="Room 2")
+    db.commit()
+    page = f"/admin/sessions/{session.id}"
+
+    answer = post(logged_in, page, f"{page}/edit", {"location": "Room 9", "online_url": link})
+
+    assert answer.status_code == 400
+    html = text_of(answer)
+    assert 'href="#edit-online-url"' in html
+    assert "The online link must be a web address starting with http:// or https://." in html
+    saved = fresh(db, CourseSession, session.id)
+    assert (saved.location, saved.online_url) == ("Room 2", None)
+    assert db.scalar(select(AuditEvent.id).where(AuditEvent.action == "session.edit")) is None
+
+
+def test_the_edit_forms_without_their_csrf_token_are_refused(logged_in, db):
+    course, soon, _, _ = planned_course(db)
+    answer = logged_in.post(
+        f"/admin/courses/{course.id}/edit", data=edit_form(course, title="Changed")
+    )
+    assert answer.status_code == 400
+    answer = logged_in.post(f"/admin/sessions/{soon.id}/edit", data={"location": "Room 9"})
+    assert answer.status_code == 400
+    assert fresh(db, Course, course.id).title == "Art for wellbeing"
+    assert fresh(db, CourseSession, soon.id).location is None
