@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base, UTCDateTime, str_enum, utcnow
@@ -58,6 +58,16 @@ class Message(Base):
         Index("ix_messages_outbox", "status", "urgent", "next_attempt_at", "id"),
         Index("ix_messages_participant_id_created_at", "participant_id", "created_at"),
         Index("ix_messages_enrolment_id", "enrolment_id"),
+        # The dashboard's unread replies, newest first: only inbound messages nobody has read.
+        Index(
+            "ix_messages_unread",
+            "created_at",
+            "id",
+            "direction",
+            "read_at",
+            sqlite_where=text("direction = 'in' AND read_at IS NULL"),
+            postgresql_where=text("direction = 'in' AND read_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base, UTCDateTime, str_enum, utcnow
@@ -47,6 +47,8 @@ class ConsentPurpose(enum.StrEnum):
 
 class Participant(Base):
     __tablename__ = "participants"
+    # The participant search walks this in pseudonym order without visiting the table.
+    __table_args__ = (Index("ix_participants_search", "pseudonym", "display_name", "status", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Shown to staff and in exports instead of any phone number. Generated, never personal.

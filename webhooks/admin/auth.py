@@ -1,8 +1,9 @@
 """Logging in and out, and keeping each page behind a login.
 
 The session cookie (Flask's, signed with the secret key) holds only the staff id, when they
-logged in, when they were last seen, and a random id made afresh at each login. It ends after
-30 minutes idle or 8 hours in all, whichever comes first."""
+logged in, when they were last seen, and a random key made afresh at each login. The account
+holds the same key on the server, so logging out, logging in elsewhere or deactivating the
+account ends the cookie at once. It also ends after 30 minutes idle or 8 hours in all."""
 
 from __future__ import annotations
 
@@ -55,11 +56,15 @@ def login():
     email = ""
     if request.method == "POST":
         email = request.form.get("email", "")
+        key = secrets.token_urlsafe(32)
         with unit_of_work() as db:
             staff = attempt_login(db, email, request.form.get("password", ""), utcnow())
             staff_id = staff.id if staff else None
+            if staff is not None:
+                # One live login per account: this one replaces any other.
+                staff.session_key = key
         if staff_id is not None:
-            _start_session(staff_id)
+            _start_session(staff_id, key)
             return redirect(_safe_next(request.args.get("next")))
         error = LOGIN_FAILED
     status = 401 if error else 200
@@ -70,17 +75,20 @@ def login():
 def logout():
     with unit_of_work() as db:
         record(db, "logout", staff_user_id=g.staff.id)
+        staff = db.get(StaffUser, g.staff.id)
+        # Ended on the server too: a copy of the cookie is no use after this.
+        staff.session_key = None
     session.clear()
     return redirect(url_for("admin.login"))
 
 
-def _start_session(staff_id: int) -> None:
+def _start_session(staff_id: int, key: str) -> None:
     # A new session at login: anything from before (a half-filled form, a planted cookie)
-    # is dropped, and a new random id is made.
+    # is dropped, and the new key is the one the account holds on the server.
     session.clear()
     session.permanent = True
     now = utcnow().timestamp()
-    session.update(staff_id=staff_id, sid=secrets.token_urlsafe(16), since=now, seen=now)
+    session.update(staff_id=staff_id, key=key, since=now, seen=now)
 
 
 def _staff_from_session(now: datetime) -> StaffUser | None:
@@ -92,8 +100,10 @@ def _staff_from_session(now: datetime) -> StaffUser | None:
         return None
     with unit_of_work() as db:
         staff = db.get(StaffUser, staff_id)
-        if staff is None or not staff.active:
+        if staff is None or not staff.active or not staff.session_key:
             return None
+        if not secrets.compare_digest(staff.session_key, session.get("key") or ""):
+            return None  # logged out, or logged in since somewhere else
         db.expunge(staff)
     session["seen"] = moment
     return staff

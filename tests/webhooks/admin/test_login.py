@@ -105,3 +105,22 @@ def test_a_next_address_off_the_site_is_never_followed(admin_app, staff):
         data={"email": staff.email, "password": PASSWORD, "csrf_token": token},
     )
     assert answer.headers["Location"] == "/admin/"
+
+
+def test_a_copied_cookie_stops_working_once_its_owner_logs_out(admin_app, staff):
+    client = admin_app.test_client()
+    log_in(client, staff.email)
+    copied = client.get_cookie("session").value
+    token = csrf_from(client.get("/admin/").get_data(as_text=True))
+    client.post("/admin/logout", data={"csrf_token": token})
+    thief = admin_app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/admin/").status_code == 302
+
+
+def test_logging_in_elsewhere_ends_the_older_login(admin_app, staff):
+    first, second = admin_app.test_client(), admin_app.test_client()
+    log_in(first, staff.email)
+    log_in(second, staff.email)
+    assert second.get("/admin/").status_code == 200
+    assert first.get("/admin/").status_code == 302
