@@ -33,7 +33,10 @@ def refuse_impossible_ids(_endpoint: str | None, values: dict[str, Any] | None) 
 
 
 @blueprint.before_request
-def refuse_nul_bytes():
+def refuse_malformed_input():
+    # A number too long for any id (a page's `?before=`, `?run=`) would overflow the database.
+    if any(v.isdigit() and len(v) > 18 for v in request.args.values()):
+        abort(400)
     # PostgreSQL cannot hold a NUL in text, and no person types one: the request is malformed.
     if any("\x00" in v for v in request.args.values()) or (
         request.method == "POST"
