@@ -11,9 +11,8 @@ import io
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import click
 from sqlalchemy.exc import IntegrityError
@@ -22,45 +21,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import exports
 from bot.audit import record
 from bot.db import transaction
-from bot.importing import attendance, participants, sessions
-from bot.importing.rows import Checked, Columns, CsvRow, ImportFileError, ImportReport, read_table
-from bot.settings import AppSettings, Settings
+from bot.importing.kinds import ATTENDANCE, PARTICIPANTS, SESSIONS, ImportKind
+from bot.importing.rows import CsvRow, ImportFileError, ImportReport, read_table
+from bot.settings import Settings
 from voices.runtime import runtime_from_context
-
-Tick = Callable[[], None]
-
-
-@dataclass(frozen=True)
-class ImportKind:
-    noun: str
-    columns: Columns
-    check: Callable[[Session, list[CsvRow], AppSettings], Checked[Any]]
-    apply: Callable[[Session, Checked[Any], Settings, Tick], ImportReport]
-
-
-PARTICIPANTS = ImportKind(
-    "participants",
-    participants.COLUMNS,
-    participants.check_participants,
-    lambda db, checked, settings, tick: participants.apply_participants(
-        db, checked, settings.app, on_row=tick
-    ),
-)
-SESSIONS = ImportKind(
-    "sessions",
-    sessions.COLUMNS,
-    sessions.check_sessions,
-    lambda db, checked, settings, tick: sessions.apply_sessions(db, checked, settings, on_row=tick),
-)
-
-ATTENDANCE = ImportKind(
-    "attendance marks",
-    attendance.COLUMNS,
-    attendance.check_attendance,
-    lambda db, checked, settings, tick: attendance.apply_attendance(
-        db, checked, settings, on_row=tick
-    ),
-)
 
 FILE = click.argument("file", type=click.Path(path_type=Path))
 SKIP = click.option(

@@ -11,25 +11,18 @@ the system deletes when the request ends."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from flask import g, render_template, request, session
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
-from bot.importing import attendance, participants, sessions
+from bot.importing.kinds import KINDS, ImportKind
 from bot.importing.rows import (
-    Checked,
-    Columns,
-    CsvRow,
     ImportFileError,
     ImportReport,
     RowError,
     read_table,
 )
-from bot.settings import AppSettings, Settings
 from bot.staff_accounts import claim_audit
 from webhooks.admin import blueprint
 from webhooks.context import settings, unit_of_work
@@ -37,36 +30,6 @@ from webhooks.context import settings, unit_of_work
 # The app takes at most 64 KiB a request (webhooks/app.py); a timetable or a list of
 # participants can be bigger, so this one form may send more.
 UPLOAD_BYTES = 2 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class ImportKind:
-    noun: str
-    columns: Columns
-    check: Callable[[Session, list[CsvRow], AppSettings], Checked[Any]]
-    apply: Callable[[Session, Checked[Any], Settings], ImportReport]
-
-
-KINDS = {
-    "sessions": ImportKind(
-        "sessions",
-        sessions.COLUMNS,
-        sessions.check_sessions,
-        lambda db, checked, s: sessions.apply_sessions(db, checked, s),
-    ),
-    "participants": ImportKind(
-        "participants",
-        participants.COLUMNS,
-        participants.check_participants,
-        lambda db, checked, s: participants.apply_participants(db, checked, s.app),
-    ),
-    "attendance": ImportKind(
-        "attendance",
-        attendance.COLUMNS,
-        attendance.check_attendance,
-        lambda db, checked, s: attendance.apply_attendance(db, checked, s),
-    ),
-}
 
 
 class _Upload:
@@ -112,8 +75,8 @@ def csv_import():
             checked = kind.check(db, rows, settings().app)
             report = None
             if not checked.errors or good_rows_too:
-                report = kind.apply(db, checked, settings())
-                claim_audit(db, f"import.{kind.noun}", g.staff.id)
+                report = kind.apply(db, checked, settings(), None)
+                claim_audit(db, f"import.{kind.name}", g.staff.id)
     except IntegrityError:
         message = "The database changed while importing, so nothing was imported. Import it again."
         return _page(errors=[("file", message)], chosen=chosen, status=409)

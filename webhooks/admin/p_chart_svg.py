@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from bot.p_chart import PChart
+from bot.p_chart import PChart, Point
 
 WIDTH = 760
 HEIGHT = 320
@@ -36,16 +36,12 @@ SIGNAL_WORDS = {
 
 @dataclass(frozen=True)
 class PlacedPoint:
+    """A chart point (its numbers are `point`'s) and where and how it is drawn."""
+
+    point: Point
     x: float
     y: float
     kind: str  # COMMON, HIGH or LOW
-    label: str
-    events: int
-    size: int
-    proportion: float
-    lower: float
-    upper: float
-    signals: tuple[str, ...]
 
     @property
     def triangle(self) -> str:
@@ -59,7 +55,7 @@ class PlacedPoint:
 
     @property
     def why(self) -> str:
-        return ", ".join(SIGNAL_WORDS.get(signal, signal) for signal in self.signals)
+        return ", ".join(SIGNAL_WORDS.get(signal, signal) for signal in self.point.signals)
 
 
 @dataclass(frozen=True)
@@ -110,20 +106,7 @@ def layout(chart: PChart, width: int = WIDTH, height: int = HEIGHT) -> ChartLayo
     for index, point in enumerate(points):
         side = HIGH if point.proportion > chart.centre else LOW
         kind = side if point.signals else COMMON
-        placed.append(
-            PlacedPoint(
-                x=x_of(index),
-                y=y_of(point.proportion),
-                kind=kind,
-                label=point.label,
-                events=point.events,
-                size=point.size,
-                proportion=point.proportion,
-                lower=point.lower,
-                upper=point.upper,
-                signals=point.signals,
-            )
-        )
+        placed.append(PlacedPoint(point, x=x_of(index), y=y_of(point.proportion), kind=kind))
 
     def stepped(values: list[float]) -> str:
         # Each session's own limits span its slot: the line steps as the sizes change.

@@ -231,7 +231,11 @@ def you_said_page():
         answer_ids = overview.parse_ids(form.getlist("answer"))
         message_ids = overview.parse_ids([form.get("messages", "")])
         with unit_of_work() as db:
-            if saving:
+            # The check records it too, inside a savepoint that is then undone: every refusal
+            # (no links, someone's own words) shows now, and the preview is the message
+            # exactly as it will be sent.
+            trial = None if saving else db.begin_nested()
+            try:
                 action = you_said.record_action(
                     db,
                     said=said,
@@ -241,25 +245,13 @@ def you_said_page():
                     now=utcnow(),
                     staff_id=g.staff.id,
                 )
-                record(db, "action.add", staff_user_id=g.staff.id, target=action)
-                action_id = action.id
-            else:
-                # The check: record it inside a savepoint and undo that, so every refusal
-                # (no links, someone's own words) shows now, and the preview is the message
-                # exactly as it will be sent.
-                nested = db.begin_nested()
-                try:
-                    trial = you_said.record_action(
-                        db,
-                        said=said,
-                        did=did,
-                        answer_ids=answer_ids,
-                        message_ids=message_ids,
-                        now=utcnow(),
-                    )
-                    preview = copy.text("you_said.told", "en", said=trial.said, did=trial.did)
-                finally:
-                    nested.rollback()
+                preview = copy.text("you_said.told", "en", said=action.said, did=action.did)
+                if saving:
+                    record(db, "action.add", staff_user_id=g.staff.id, target=action)
+                    action_id = action.id
+            finally:
+                if trial is not None:
+                    trial.rollback()
     except ActionError as exc:
         return _you_said_page(form, errors=[str(exc)], status=400)
     if saving:
