@@ -89,7 +89,7 @@ def dashboard(session: Session, zone: ZoneInfo, now: datetime) -> Dashboard:
         ),
         unread=unread_replies(session),
         delivery=open_flags(session, (FlagKind.DELIVERY_FAILURE, FlagKind.UNKNOWN_DELIVERY)),
-        stop_requests=open_flags(session, (FlagKind.STOP_REQUEST,)),
+        stop_requests=open_flags(session, (FlagKind.STOP_REQUEST, FlagKind.ERASURE_REQUEST)),
     )
 
 

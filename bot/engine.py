@@ -1,10 +1,11 @@
 """The conversation engine: the rules every inbound message is tried against, in order.
 
-1. opt-out keyword       5. a stop request in words
-2. opt-in keyword        6. the pending question (consent, RSVP, survey, ask the group)
-3. HELP                  7. first contact: how to join, or the consent question
-4. safeguarding          8. anything else: kept for staff, a kind acknowledgement once a day
-   (then JOIN codes)
+1. safeguarding, before anything else: a risk phrase is answered at once, in any state
+2. opt-out keyword       6. JOIN codes
+3. opt-in keyword        7. a stop request in words
+4. HELP                  8. the pending question (consent, RSVP, survey, ask the group, erasure)
+5. "delete my data"      9. first contact: how to join, or the consent question
+                        10. anything else: kept for staff, a kind acknowledgement once a day
 
 Each rule returns True when it has dealt with the message. Rules say what to reply by adding to
 `turn.replies`; they never send anything themselves."""
@@ -16,7 +17,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import consent, conversation, keywords, safeguarding
+from bot import consent, conversation, erasure_request, keywords, safeguarding
 from bot.enrolment import join_course
 from bot.events import Reply
 from bot.flags import raise_flag
@@ -141,10 +142,11 @@ def anything_else(turn: Turn) -> bool:
 
 
 RULES: list[Callable[[Turn], bool]] = [
+    safeguarding.check,
     opt_out,
     opt_in,
     help_,
-    safeguarding.check,
+    erasure_request.ask,
     join,
     stop_in_words,
     conversation.answer_pending,

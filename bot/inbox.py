@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot import engine
+from bot import engine, safeguarding
 from bot.events import InboundMessage
 from bot.models import Address, Direction, Message, MessageStatus
 from bot.outbox import queue
@@ -43,10 +43,12 @@ def receive(session: Session, msg: InboundMessage, settings: Settings | None = N
         log.info("inbound %s message: replay ignored", msg.channel.value)
         return Receipt(None, duplicate=True)
     address.last_inbound_at = msg.received_at
-    if msg.edited:
-        return Receipt(message_id)
     turn = Turn(session, settings, address.participant, address, message_id, msg.text, tag=msg.tag)
-    engine.run(turn)
+    if msg.edited:
+        # An edit is not answered again, unless it now says they may be at risk.
+        safeguarding.check(turn)
+    else:
+        engine.run(turn)
     for then in turn.afterwards:
         then()
     for index, reply in enumerate(turn.replies):

@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session
 from bot.events import Reply
 from bot.models import Address, Channel, Direction, Message, MessageStatus, utcnow
 
+# The kind of a safety signposting reply (bot.safeguarding): never withdrawn but by erasure.
+SAFETY_KIND = "safeguarding"
+
 # Statuses a message can still be stopped in: it has not reached the provider.
 NOT_YET_SENT = (MessageStatus.QUEUED, MessageStatus.HELD)
 
@@ -79,8 +82,17 @@ def queued_row(
     }
 
 
-def cancel_pending(session: Session, participant_id: int, *, keep_kind: str | None = None) -> int:
-    """Withdraw every not-yet-sent message to one participant. Returns how many."""
+def cancel_pending(
+    session: Session,
+    participant_id: int,
+    *,
+    keep_kind: str | None = None,
+    even_safety: bool = False,
+) -> int:
+    """Withdraw every not-yet-sent message to one participant. Returns how many.
+
+    Safety signposting stays unless `even_safety` (erasure): "I want to die" then STOP a
+    second later must still get its answer."""
     conditions = [
         Message.participant_id == participant_id,
         Message.direction == Direction.OUTBOUND,
@@ -88,6 +100,8 @@ def cancel_pending(session: Session, participant_id: int, *, keep_kind: str | No
     ]
     if keep_kind is not None:
         conditions.append(Message.kind != keep_kind)
+    if not even_safety:
+        conditions.append(Message.kind != SAFETY_KIND)
     result = session.execute(
         update(Message)
         .where(*conditions)

@@ -1,15 +1,96 @@
-"""The safeguarding hook. It runs before any survey, RSVP or consent logic, for every message.
+"""Safeguarding: the first rule every message meets, whatever else is going on.
 
-This is the hook point only. Matching risk phrases, the signposting reply, the urgent flag and
-staff alerts arrive with the capability "Safeguarding and privacy" (issue 8). Until then it
-reports no match, and says so here rather than pretending to check."""
+A message with a risk phrase (bot.risk_phrases) is answered at once with signposting (999, NHS
+111 option 2, Samaritans, SHOUT, and that nobody watches this number all the time). The reply
+is urgent, so quiet hours never hold it, and it goes even to someone who has opted out or
+paused: they wrote to us. An urgent flag sits at the top of the dashboard until a member of
+staff records what they did; staff are alerted by email or duty-line webhook if set up; the
+match is audited; and any survey they are in is paused. The message is never read as an
+answer to anything.
+"""
 
 from __future__ import annotations
 
+import logging
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot import audit, conversation, risk_phrases, staff_alerts
+from bot.events import Reply
+from bot.flags import raise_flag
+from bot.models import FlagKind, InviteStatus, PendingQuestion, SurveyInvite
+from bot.outbox import SAFETY_KIND
 from bot.turn import Turn
+
+log = logging.getLogger(__name__)
 
 
 def check(turn: Turn) -> bool:
-    """Return True if the message was handled as a safeguarding concern (none yet: issue 8)."""
-    del turn
-    return False
+    """Handle the message as a safeguarding concern if it has a risk phrase."""
+    if turn.tag is not None:
+        return False  # a pressed button carries our own words, not theirs
+    found = risk_phrases.find(turn.text)
+    if found is None:
+        return False
+    respond(turn, found)
+    return True
+
+
+def respond(turn: Turn, found: risk_phrases.Match) -> None:
+    session, person = turn.session, turn.participant
+    turn.replies.append(Reply(turn.words("safeguarding.signposting"), kind=SAFETY_KIND))
+    flag = raise_flag(
+        session,
+        FlagKind.SAFEGUARDING,
+        participant_id=person.id,
+        message_id=turn.message_id,
+        urgent=True,
+    )
+    session.flush()  # the flag's id, for the audit record and the alert
+    audit.record(
+        session,
+        "safeguarding.match",
+        target=flag,
+        # Which listed phrase matched (our words, not theirs) and which stored message.
+        detail={"message_id": turn.message_id, "phrase": found.phrase},
+    )
+    if flag.message_id == turn.message_id:
+        # A new flag: staff hear now. Further messages join the open flag without more alerts.
+        staff_alerts.queue_for(session, turn.settings, flag)
+    pause_surveys(session, person.id)
+    log.warning("safeguarding: flag %s raised for message %s", flag.id, turn.message_id)
+
+
+def pause_surveys(session: Session, participant_id: int) -> int:
+    """Stop asking survey questions until staff say so. Returns how many surveys were paused."""
+    state = conversation.pending(session, participant_id)
+    if state is not None and state.pending is PendingQuestion.SURVEY:
+        # Their next message must not be read as the answer to a question left hanging.
+        session.delete(state)
+    result = session.execute(
+        update(SurveyInvite)
+        .where(
+            SurveyInvite.participant_id == participant_id,
+            SurveyInvite.status.in_((InviteStatus.WAITING, InviteStatus.ASKING)),
+        )
+        .values(status=InviteStatus.PAUSED)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def resume_surveys(session: Session, participant_id: int) -> int:
+    """Staff have looked after them: paused surveys carry on from the question they were on."""
+    paused = session.scalars(
+        select(SurveyInvite).where(
+            SurveyInvite.participant_id == participant_id,
+            SurveyInvite.status == InviteStatus.PAUSED,
+        )
+    ).all()
+    for invite in paused:
+        # One already under way is asked its current question again (bot.surveys.stepping's
+        # "ask again" pass); one never started begins at the start.
+        under_way = invite.question_key is not None and invite.times_asked > 0
+        invite.status = InviteStatus.ASKING if under_way else InviteStatus.WAITING
+    return len(paused)

@@ -18,10 +18,12 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
+from bot import risk_phrases
 from bot.settings_checks import (
     check_bool,
     check_clock_or_off,
     check_database_url,
+    check_emails,
     check_http_url,
     check_language,
     check_optional_text,
@@ -44,6 +46,9 @@ SECRET_ENV = {
     "auth_token": "TWILIO_AUTH_TOKEN",
     "bot_token": "TELEGRAM_BOT_TOKEN",
     "webhook_secret": "TELEGRAM_WEBHOOK_SECRET",
+    "smtp_password": "SMTP_PASSWORD",
+    # A duty-line webhook address usually holds its own key (Teams, Slack and the like).
+    "alert_webhook_url": "SAFEGUARDING_WEBHOOK_URL",
 }
 
 
@@ -141,6 +146,33 @@ class SurveySettings:
 
 
 @dataclass(frozen=True)
+class SafeguardingSettings:
+    """Who hears at once when a message suggests someone is at risk (bot.staff_alerts)."""
+
+    # Emailed when an urgent safeguarding flag is raised; empty sends no email.
+    alert_emails: tuple[str, ...] = ()
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_username: str | None = None
+    smtp_from: str = "many-voices@localhost"
+    smtp_password: str | None = None
+    # POSTed a small JSON note (no names, numbers or words) for a duty line; from the
+    # environment, as such addresses carry their own key.
+    alert_webhook_url: str | None = None
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    """How long personal data is kept (bot.retention). See docs/privacy.md for choosing."""
+
+    # Message bodies and free-text answers older than this become a marker; counts stay.
+    keep_words_days: int = 365
+    # A participant who texted STOP this long ago has their numbers and name removed.
+    stopped_contact_days: int = 90
+
+
+@dataclass(frozen=True)
 class Settings:
     source: str = "(defaults)"
     app: AppSettings = field(default_factory=AppSettings)
@@ -150,6 +182,8 @@ class Settings:
     sending: SendingSettings = field(default_factory=SendingSettings)
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
     surveys: SurveySettings = field(default_factory=SurveySettings)
+    safeguarding: SafeguardingSettings = field(default_factory=SafeguardingSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
 
 
 # Each key: (checker, example shown when the value is wrong). Checkers return the clean value
@@ -220,6 +254,18 @@ SCHEMA: dict[str, dict[str, tuple[Any, str]]] = {
         "expire_after_days": (check_positive_int(1, 60), "expire_after_days = 7"),
         "nudge_after_days": (check_positive_int(1, 59), "nudge_after_days = 3"),
     },
+    "safeguarding": {
+        "alert_emails": (check_emails, 'alert_emails = "duty@example.org, lead@example.org"'),
+        "smtp_host": (check_optional_text, 'smtp_host = "smtp.example.org"'),
+        "smtp_port": (check_positive_int(1, 65535), "smtp_port = 587"),
+        "smtp_starttls": (check_bool, "smtp_starttls = true"),
+        "smtp_username": (check_optional_text, 'smtp_username = "many-voices"'),
+        "smtp_from": (check_text, 'smtp_from = "many-voices@example.org"'),
+    },
+    "privacy": {
+        "keep_words_days": (check_positive_int(30, 3650), "keep_words_days = 365"),
+        "stopped_contact_days": (check_positive_int(1, 3650), "stopped_contact_days = 90"),
+    },
 }
 
 SECTION_TYPES = {
@@ -230,6 +276,8 @@ SECTION_TYPES = {
     "sending": SendingSettings,
     "reminders": ReminderSettings,
     "surveys": SurveySettings,
+    "safeguarding": SafeguardingSettings,
+    "privacy": PrivacySettings,
 }
 
 
@@ -255,6 +303,7 @@ def load_settings(
     )
     _check_channels(settings)
     _check_surveys(settings)
+    _check_alerts(settings)
     return settings
 
 
@@ -332,6 +381,18 @@ def _apply_secrets(sections: dict[str, dict[str, Any]], env: Mapping[str, str]) 
     sections["twilio"]["auth_token"] = secret("TWILIO_AUTH_TOKEN")
     sections["telegram"]["bot_token"] = secret("TELEGRAM_BOT_TOKEN")
     sections["telegram"]["webhook_secret"] = secret("TELEGRAM_WEBHOOK_SECRET")
+    sections["safeguarding"]["smtp_password"] = secret("SMTP_PASSWORD")
+    webhook = secret("SAFEGUARDING_WEBHOOK_URL")
+    if webhook is not None:
+        try:
+            sections["safeguarding"]["alert_webhook_url"] = check_http_url(webhook)
+        except ValueError as exc:
+            raise ConfigError(
+                "environment",
+                "SAFEGUARDING_WEBHOOK_URL",
+                str(exc),
+                "SAFEGUARDING_WEBHOOK_URL=https://duty.example.org/hooks/…",
+            ) from None
     if env.get("DATABASE_URL"):
         try:
             sections["database"]["url"] = check_database_url(env["DATABASE_URL"])
@@ -403,3 +464,19 @@ def _check_surveys(settings: Settings) -> None:
             f'there is no survey "{wanted}" in messages/surveys',
             f'after_session = "{next(iter(surveys), "post-session")}"  (or "off")',
         )
+
+
+def _check_alerts(settings: Settings) -> None:
+    """Safeguarding emails with nowhere to send from would fail silently on the worst day."""
+    found = settings.safeguarding
+    if found.alert_emails and not found.smtp_host:
+        raise ConfigError(
+            settings.source,
+            "[safeguarding] smtp_host",
+            "alert_emails is set but there is no mail server to send through",
+            'smtp_host = "smtp.example.org", or alert_emails = ""',
+        )
+    try:
+        risk_phrases.load()
+    except risk_phrases.PhraseFileError as exc:
+        raise ConfigError(str(exc.path), "[phrases]", exc.problem, exc.fix) from None

@@ -81,6 +81,18 @@ def check_http_url(value: Any) -> str:
     return text.rstrip("/")
 
 
+_EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
+
+
+def check_emails(value: Any) -> tuple[str, ...]:
+    """A comma-separated list of email addresses, or "" for none."""
+    found = tuple(part.strip() for part in _text(value).split(",") if part.strip())
+    for address in found:
+        if not _EMAIL.match(address):
+            raise ValueError(f'"{address}" is not an email address')
+    return found
+
+
 def check_timezone(value: Any) -> str:
     text = _text(value).strip()
     try:

@@ -4,6 +4,9 @@
     fire-due          every 30 s  reminders and survey steps that have fallen due
     sweep-outbox      every 60 s  stuck sends become unknown; held messages go when they can;
                                   sessions soon to start with no reminders planned get them
+    alert-staff       every 10 s  email and duty-line alerts about urgent safeguarding flags
+    keep-private      daily 02:30 words past the retention period, and stopped people's
+                      (local)     contact details, are removed (bot.retention)
 
 Every job has coalesce=True (a backlog of missed runs collapses into one), max_instances=1
 (a slow pass is never overlapped by the next) and a misfire grace time: a run more than that
@@ -20,6 +23,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import retention, staff_alerts
 from bot.db import transaction
 from bot.models import Channel, utcnow
 from bot.reminders.schedule import plan_unplanned
@@ -91,11 +95,22 @@ class Jobs:
         if planned:
             log.info("sweep: planned reminders for %d sessions that had none", planned)
 
+    def alert_staff(self) -> None:
+        sent = staff_alerts.send_due(self.sessions, self.settings, utcnow())
+        if sent:
+            log.info("alert-staff: %d alerts sent", sent)
+
+    def keep_private(self) -> None:
+        with transaction(self.sessions) as session:
+            report = retention.apply(session, self.settings, utcnow())
+        log.info("keep-private: %s", report)
+
     def run_all_once(self) -> None:
         """For `voices worker --once`: sweep first, so a crash's leftovers are settled."""
         self.sweep_outbox()
         self.fire_due()
         self.dispatch_outbox()
+        self.alert_staff()
 
 
 # (job id, method, seconds between runs, misfire grace seconds)
@@ -103,7 +118,10 @@ SCHEDULE = [
     ("dispatch-outbox", "dispatch_outbox", 2, 10),
     ("fire-due", "fire_due", 30, 60),
     ("sweep-outbox", "sweep_outbox", 60, 120),
+    ("alert-staff", "alert_staff", 10, 30),
 ]
+# (job id, method, local hour, minute, misfire grace seconds): once a day, at a quiet time.
+DAILY = [("keep-private", "keep_private", 2, 30, 6 * 3600)]
 
 
 def build_scheduler(jobs: Jobs) -> BlockingScheduler:
@@ -119,5 +137,19 @@ def build_scheduler(jobs: Jobs) -> BlockingScheduler:
             max_instances=1,
             misfire_grace_time=grace,
             next_run_time=utcnow(),  # start at once, not one interval after start-up
+        )
+    for job_id, method, hour, minute, grace in DAILY:
+        scheduler.add_job(
+            getattr(jobs, method),
+            "cron",
+            hour=hour,
+            minute=minute,
+            # Local time, so "02:30" stays 02:30 across the clock changes.
+            timezone=jobs.settings.app.timezone,
+            id=job_id,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=grace,
         )
     return scheduler

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from bot.log_privacy import keep_logs_private
 from bot.migrate import current_revision, upgrade
 from voices.runtime import database_or_exit, settings_or_exit
 
@@ -31,8 +32,8 @@ def cli(config: str | None) -> None:
     )
     # Alembic narrates every step at INFO; operators need only its warnings.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    # httpx logs each request URL at INFO, and a Telegram Bot API URL contains the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Libraries that would log a bot token, a number, a name or a message body: kept quiet.
+    keep_logs_private()
 
 
 @cli.command()
@@ -75,6 +76,7 @@ def _register_commands() -> None:
         course_cli,
         data_cli,
         messages_cli,
+        participant_cli,
         process_cli,
         send_cli,
         staff_cli,
@@ -92,6 +94,7 @@ def _register_commands() -> None:
         course_cli,
         messages_cli,
         survey_cli,
+        participant_cli,
     )
     for module in modules:
         module.register(cli)

@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.db import make_engine, make_session_factory
+from bot.log_privacy import keep_logs_private
 from bot.settings import Settings, load_settings
 from webhooks import admin, errors, health, pictures, telegram, twilio
 
@@ -19,6 +20,8 @@ MAX_REQUEST_BYTES = 64 * 1024
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
+    # Also when the app is served by something other than `voices serve`.
+    keep_logs_private()
     app = Flask(__name__)
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,

@@ -13,7 +13,7 @@ from bot.models.courses import (
     Rsvp,
     SessionStatus,
 )
-from bot.models.flags import Flag, FlagKind, FlagStatus
+from bot.models.flags import AlertStatus, Flag, FlagKind, FlagStatus, StaffAlert
 from bot.models.messages import Direction, Message, MessageStatus
 from bot.models.people import (
     Address,
@@ -43,6 +43,7 @@ __all__ = [
     "ActionSource",
     "Address",
     "AddressStatus",
+    "AlertStatus",
     "Answer",
     "Attendance",
     "AuditEvent",
@@ -71,6 +72,7 @@ __all__ = [
     "Rsvp",
     "RunKind",
     "SessionStatus",
+    "StaffAlert",
     "StaffRole",
     "StaffUser",
     "StatusEvent",

@@ -21,6 +21,7 @@ class PendingQuestion(enum.StrEnum):
         (none) ──survey step──▶ survey ──answer──▶ survey (next) … ──▶ (none)
         (none) ──staff ask the group──▶ ask ──any text──▶ (none)
         survey or ask done, first time ──▶ consent_quoting ──▶ consent_feedback ──▶ (none)
+        (none) ──"delete my data"──▶ erasure_confirm ──yes/no──▶ (none)
 
     One pending question at a time: a new one replaces the old only by the rules in
     `bot.conversation`.
@@ -34,6 +35,7 @@ class PendingQuestion(enum.StrEnum):
     ASK = "ask"  # an "ask the group" open question
     CONSENT_QUOTING = "consent_quoting"  # may staff quote your words, without your name?
     CONSENT_FEEDBACK = "consent_feedback"  # may we tell you what changed?
+    ERASURE_CONFIRM = "erasure_confirm"  # after DELETE MY DATA: do you really want that?
 
 
 class ConversationState(Base):

@@ -83,6 +83,7 @@ class InviteStatus(enum.StrEnum):
     waiting ──free to talk──▶ asking ──last answer──▶ done
        │                        ├──"stop survey"──▶ stopped
        └───── run expired ──────┴──run expired─────▶ expired
+    waiting or asking ──a message suggesting risk──▶ paused ──staff resume──▶ waiting
     """
 
     WAITING = "waiting"  # not asked yet: another question of theirs is open, or quiet hours
@@ -90,6 +91,7 @@ class InviteStatus(enum.StrEnum):
     DONE = "done"  # answered (or skipped) every question
     STOPPED = "stopped"  # said "stop survey"; not an opt-out
     EXPIRED = "expired"  # the run ended before they finished
+    PAUSED = "paused"  # they sent a message suggesting risk: nothing asked until staff say
 
 
 class SurveyInvite(Base):

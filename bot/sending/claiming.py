@@ -26,6 +26,7 @@ from bot.models import (
     MessageStatus,
     ParticipantStatus,
 )
+from bot.outbox import SAFETY_KIND
 from bot.sending.envelope import Envelope
 from bot.sending.send_window import next_opening, window_for
 from bot.sending.sms_text import count_segments, plain_for_sms
@@ -39,7 +40,12 @@ NO_ADAPTER = "no_adapter"
 PAUSED = "paused"
 # Someone who asked for fewer messages (paused) still gets these: answers to what they said
 # and what staff write to them by hand. Reminders, surveys and broadcasts wait, held.
-ESSENTIAL_KINDS = frozenset({"reply", "consent", "stop_confirmation", "staff"})
+ESSENTIAL_KINDS = frozenset(
+    {"reply", "consent", "stop_confirmation", "staff", SAFETY_KIND, "erasure"}
+)
+# Sent even to someone who has opted out, because they are answers to what they just wrote:
+# the STOP confirmation, safety signposting, and "we will delete your data".
+AFTER_STOP_KINDS = frozenset({"stop_confirmation", SAFETY_KIND, "erasure_confirmation"})
 STATUS_PATH = "/webhooks/twilio/status"
 
 
@@ -131,9 +137,12 @@ class _Decider:
             # Only possible after erasure removed the address: there is no one to send to.
             return self._finish(message, MessageStatus.CANCELLED, claim, "no address")
         person = address.participant
-        if address.status is AddressStatus.STOPPED or person.status is ParticipantStatus.ERASED:
+        if person.status is ParticipantStatus.ERASED:
+            return self._finish(message, MessageStatus.CANCELLED, claim, "person erased")
+        if address.status is AddressStatus.STOPPED and message.kind != SAFETY_KIND:
+            # Safety signposting is still tried: if the carrier blocks it, the failure shows.
             return self._finish(message, MessageStatus.CANCELLED, claim, "address stopped")
-        if person.status is ParticipantStatus.STOPPED and message.kind != "stop_confirmation":
+        if person.status is ParticipantStatus.STOPPED and message.kind not in AFTER_STOP_KINDS:
             return self._finish(message, MessageStatus.CANCELLED, claim, "person opted out")
         if message.not_after is not None and message.not_after <= self.now:
             return self._finish(message, MessageStatus.EXPIRED, claim, "too late to be useful")

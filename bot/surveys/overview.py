@@ -50,6 +50,7 @@ class Progress:
     done: int = 0
     stopped: int = 0
     expired: int = 0
+    paused: int = 0  # sent a message suggesting risk: staff decide when to carry on
 
 
 @dataclass(frozen=True)

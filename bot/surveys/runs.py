@@ -45,7 +45,7 @@ from bot.surveys import definitions
 # worse than none.
 LOOKBACK = timedelta(days=1)
 OPEN = (SurveyRunStatus.SCHEDULED, SurveyRunStatus.RUNNING, SurveyRunStatus.PAUSED)
-UNFINISHED = (InviteStatus.WAITING, InviteStatus.ASKING)
+UNFINISHED = (InviteStatus.WAITING, InviteStatus.ASKING, InviteStatus.PAUSED)
 
 
 class RunError(ValueError):

@@ -26,6 +26,7 @@ EVERY_COMMAND = [
     "import",
     "init",
     "messages",
+    "participant",
     "send",
     "serve",
     "staff",
