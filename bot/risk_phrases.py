@@ -57,8 +57,8 @@ def words(text: str) -> list[str]:
     return [_squeeze(w.translate(_AS_LETTERS) if _HAS_LETTER.search(w) else w) for w in found]
 
 
-def find(text: str, path: Path = PHRASE_FILE) -> Match | None:
-    """The first risk phrase in `text`, or None."""
+def find(text: str, path: Path | None = None) -> Match | None:
+    """The first risk phrase in `text`, or None. `path` is the phrase file (PHRASE_FILE)."""
     tokens = words(text)
     if not tokens:
         return None
@@ -69,8 +69,9 @@ def find(text: str, path: Path = PHRASE_FILE) -> Match | None:
     return None
 
 
-def load(path: Path = PHRASE_FILE) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def load(path: Path | None = None) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Every phrase in the file, with its comparable words. Raises PhraseFileError."""
+    path = path or PHRASE_FILE
     try:
         stamp = path.stat().st_mtime_ns
     except OSError:
