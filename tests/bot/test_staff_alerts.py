@@ -4,14 +4,11 @@ HTTP duty line on loopback receive what the worker sends. On SQLite and PostgreS
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from bot import staff_alerts
@@ -20,6 +17,7 @@ from bot.events import InboundMessage
 from bot.inbox import receive
 from bot.models import AlertStatus, Channel, Flag, StaffAlert
 from bot.settings import AppSettings, SafeguardingSettings, Settings
+from tests.peers.alert_receivers import DutyLine, Inbox, smtp_server
 from tests.peers.stand_ins import free_port
 
 NOW = datetime(2026, 11, 23, 14, 5, tzinfo=UTC)
@@ -33,49 +31,10 @@ def clock():
         yield traveller
 
 
-class Inbox:
-    """What the SMTP server received."""
-
-    def __init__(self) -> None:
-        self.mails: list[tuple[list[str], str]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # the name aiosmtpd calls
-        self.mails.append((list(envelope.rcpt_tos), envelope.content.decode()))
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield inbox, controller.port
-    controller.stop()
-
-
-class DutyLine:
-    def __init__(self, answer: int = 200) -> None:
-        self.answer = answer
-        self.received: list[dict] = []
-        line = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # the name http.server calls
-                length = int(self.headers["Content-Length"])
-                line.received.append(json.loads(self.rfile.read(length)))
-                self.send_response(line.answer)
-                self.end_headers()
-
-            def log_message(self, *_: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/duty"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    with smtp_server() as found:
+        yield found
 
 
 @pytest.fixture
