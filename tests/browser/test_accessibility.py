@@ -114,9 +114,11 @@ def seed(live_app: LiveApp) -> dict[str, int]:
         coming = create_course_session(db, course, starts_at=now + timedelta(hours=2))
         for person, answer in zip(people, [Rsvp.COMING, Rsvp.CANT_COME, Rsvp.NONE], strict=True):
             create_enrolment(db, coming, person, rsvp=answer)
-        db.add(Flag(kind=FlagKind.SAFEGUARDING, urgent=True, participant_id=ids["participant"]))
+        urgent = Flag(kind=FlagKind.SAFEGUARDING, urgent=True, participant_id=ids["participant"])
+        db.add(urgent)
         db.add(Flag(kind=FlagKind.CALLBACK, participant_id=people[0].id))
         db.commit()
+        ids["flag"] = urgent.id
         ids["course"], ids["session"] = course.id, coming.id
     return ids
 
@@ -166,6 +168,7 @@ def test_the_key_pages_have_no_wcag_22_aa_violations_axe_can_find(page: Page, li
         "import": "/admin/import",
         "staff": "/admin/staff",
         "audit log": "/admin/audit",
+        "safeguarding flag": f"/admin/flags/{ids['flag']}",
         "not found": "/admin/participants/V-NOBODY",
     }
     for where, path in pages.items():
@@ -198,6 +201,10 @@ def test_the_key_pages_have_no_wcag_22_aa_violations_axe_can_find(page: Page, li
     page.get_by_role("button", name="Start the survey").click()
     expect(page.get_by_role("alert")).to_be_visible()
     check("surveys, a run refused")
+    page.goto(f"{live_app.url}/admin/flags/{ids['flag']}")
+    page.get_by_role("button", name="Close the flag").click()
+    expect(page.get_by_role("alert")).to_contain_text("The flag is still open")
+    check("safeguarding flag, closing refused")
 
     assert not found, "axe found WCAG 2.2 AA violations:\n" + "\n".join(found)
 
