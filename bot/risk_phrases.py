@@ -58,29 +58,48 @@ def words(text: str) -> list[str]:
 
 
 def find(text: str, path: Path | None = None) -> Match | None:
-    """The first risk phrase in `text`, or None. `path` is the phrase file (PHRASE_FILE)."""
+    """The leftmost risk phrase in `text`, or None. `path` is the phrase file (PHRASE_FILE)."""
     tokens = words(text)
-    if not tokens:
-        return None
-    for phrase, phrase_words in load(path):
-        for start in range(len(tokens)):
+    by_letter = _indexed(path)
+    for start, token in enumerate(tokens):
+        # Every way a phrase can match keeps the first letter of its first word (a typo or a
+        # swap is never forgiven there), so only phrases starting with this letter are tried.
+        for phrase, phrase_words in by_letter.get(token[0], ()):
             if _matches_at(tokens, start, phrase_words, 0):
                 return Match(phrase)
     return None
 
 
-def load(path: Path | None = None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+Phrases = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def load(path: Path | None = None) -> Phrases:
     """Every phrase in the file, with its comparable words. Raises PhraseFileError."""
+    return _load(*_stamped(path))
+
+
+def _stamped(path: Path | None) -> tuple[Path, int]:
     path = path or PHRASE_FILE
     try:
-        stamp = path.stat().st_mtime_ns
+        return path, path.stat().st_mtime_ns
     except OSError:
         raise PhraseFileError(path, "the file is missing", "restore it from git") from None
-    return _load(path, stamp)
 
 
 @lru_cache(maxsize=4)
-def _load(path: Path, stamp: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _index(path: Path, stamp: int) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+    by_letter: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for phrase, phrase_words in _load(path, stamp):
+        by_letter.setdefault(phrase_words[0][0], []).append((phrase, phrase_words))
+    return by_letter
+
+
+def _indexed(path: Path | None) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+    return _index(*_stamped(path))
+
+
+@lru_cache(maxsize=4)
+def _load(path: Path, stamp: int) -> Phrases:
     del stamp  # part of the cache key only: an edited file is read again
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -126,7 +145,9 @@ def _matches_at(tokens: list[str], i: int, phrase: tuple[str, ...], j: int) -> b
     return False
 
 
+@lru_cache(maxsize=65536)
 def _same_word(written: str, wanted: str) -> bool:
+    # Cached: a long message repeats its words, and every phrase asks about the same few.
     wanted = _squeeze(wanted)
     if written == wanted:
         return True
@@ -147,10 +168,11 @@ def _with_ending(written: str, wanted: str) -> bool:
 
 
 def _one_swap(written: str, wanted: str) -> bool:
-    """ "wnat" for "want": two neighbouring letters typed the wrong way round."""
+    """ "wnat" for "want": two neighbouring letters typed the wrong way round (not the first)."""
     differ = [k for k, (a, b) in enumerate(zip(written, wanted, strict=True)) if a != b]
     return (
         len(differ) == 2
+        and differ[0] > 0
         and differ[1] == differ[0] + 1
         and written[differ[0]] == wanted[differ[1]]
         and written[differ[1]] == wanted[differ[0]]
