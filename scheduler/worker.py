@@ -106,11 +106,13 @@ class Jobs:
         log.info("keep-private: %s", report)
 
     def run_all_once(self) -> None:
-        """For `voices worker --once`: sweep first, so a crash's leftovers are settled."""
+        """For `voices worker --once`: sweep first, so a crash's leftovers are settled. The
+        privacy job runs too, so that one command re-applies retention after a restore."""
         self.sweep_outbox()
         self.fire_due()
         self.dispatch_outbox()
         self.alert_staff()
+        self.keep_private()
 
 
 # (job id, method, seconds between runs, misfire grace seconds)
