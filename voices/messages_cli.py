@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from bot import easy_read
+from bot import easy_read, risk_phrases
 
 
 @click.group("messages")
@@ -17,14 +17,20 @@ def messages_group() -> None:
 @messages_group.command("check")
 @click.pass_context
 def check(ctx: click.Context) -> None:
-    """Check all copy: short sentences, no jargon, reminders in 2 SMS, plain English.
+    """Check all copy: short sentences, no jargon, reminders in 2 SMS, plain English; and that
+    the safeguarding phrase file can be read.
 
     Prints each problem with its file, line and fix, and exits 1 if there is any."""
     report = easy_read.report()
-    for problem in report.problems:
-        click.echo(str(problem), err=True)
-    if report.problems:
-        count = len(report.problems)
+    problems = [str(problem) for problem in report.problems]
+    try:
+        risk_phrases.load()
+    except risk_phrases.PhraseFileError as exc:
+        problems.append(str(exc))
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        count = len(problems)
         click.echo(f"{count} problem{'' if count == 1 else 's'}.", err=True)
         ctx.exit(1)
     languages = f"{report.languages} language{'' if report.languages == 1 else 's'}"

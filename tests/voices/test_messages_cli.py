@@ -64,3 +64,17 @@ def test_messages_check_is_listed_with_a_one_line_help():
     assert result.exit_code == 0
     assert "check" in result.output
     assert "easy read" in result.output
+
+
+def test_messages_check_fails_on_a_broken_safeguarding_phrase_file(
+    no_usable_config, tmp_path, monkeypatch
+):
+    from bot import risk_phrases
+
+    broken = tmp_path / "safeguarding.toml"
+    broken.write_text('[phrases]\nen = ["want to die", 7]\n', encoding="utf-8")
+    monkeypatch.setattr(risk_phrases, "PHRASE_FILE", broken)
+    result = run("messages", "check")
+    assert result.exit_code == 1
+    assert f"{broken}: [phrases] en has 7, which has no words" in result.stderr
+    assert "Fix: write the phrase in letters, or delete it" in result.stderr
