@@ -11,9 +11,12 @@ and catches every log record the process makes on the way:
     `voices worker --once`: a session reminder falls due (scheduler.due.fire_due), and the
       dispatcher sends everything queued through the real Twilio adapter to Prism and the real
       Telegram adapter to the Telegram emulator
+    a message a member of staff writes on the participant's page, sent by the worker's own
+      jobs running on APScheduler
 
 The root logger is at DEBUG with one handler catching every record from every logger: our own,
-and the libraries' (httpx, httpcore, twilio, telegram, werkzeug, sqlalchemy, urllib3, ...).
+and the libraries' (httpx, httpcore, twilio, telegram, werkzeug, sqlalchemy, urllib3,
+apscheduler, ...).
 Logging is set up by the service's own code on the way (voices.cli and webhooks.app call
 bot.log_privacy), never by this test, so the test proves the configuration the service runs
 with. Each record's message, arguments, extra fields and exception text are then scanned for
@@ -37,6 +40,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from logging import Logger
 from pathlib import Path
 
 import pytest
@@ -215,7 +219,6 @@ class Catcher(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.seen: list[Seen] = []
-        self._others: list[logging.Handler] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         # Read at once: a record's arguments may be objects that change later.
@@ -226,17 +229,21 @@ class Catcher(logging.Handler):
 
     @contextmanager
     def alone(self) -> Iterator[None]:
-        """Take every other handler off the root logger for a while: pytest's log capture
-        would otherwise print the private values in a failing test's report."""
+        """Take every other handler off every logger for a while: pytest's log capture (on the
+        root logger), or a library's own stream handler, would otherwise print the private
+        values into a failing test's report."""
         root = logging.getLogger()
-        others = [handler for handler in root.handlers if handler is not self]
-        for handler in others:
-            root.removeHandler(handler)
+        loggers = [root, *(x for x in root.manager.loggerDict.values() if isinstance(x, Logger))]
+        others = {logger: [h for h in logger.handlers if h is not self] for logger in loggers}
+        for logger, handlers in others.items():
+            for handler in handlers:
+                logger.removeHandler(handler)
         try:
             yield
         finally:
-            for handler in others:
-                root.addHandler(handler)
+            for logger, handlers in others.items():
+                for handler in handlers:
+                    logger.addHandler(handler)
 
 
 @pytest.fixture
@@ -245,7 +252,7 @@ def every_record() -> Iterator[Catcher]:
     Everything is put back afterwards."""
     root = logging.getLogger()
     manager = root.manager
-    existing = [root, *(x for x in manager.loggerDict.values() if isinstance(x, logging.Logger))]
+    existing = [root, *(x for x in manager.loggerDict.values() if isinstance(x, Logger))]
     saved = {logger: (logger.level, logger.disabled, list(logger.filters)) for logger in existing}
     disabled_below = manager.disable
     logging.disable(logging.NOTSET)
@@ -285,7 +292,7 @@ class Service:
     public_url: str
     port: int
     twilio: CountingProxy
-    # Reading only: for setting up nothing and looking at what the service wrote.
+    # Reading only: for looking at what the service wrote while it runs.
     sessions: sessionmaker[Session]
 
     def settings(self) -> Settings:
