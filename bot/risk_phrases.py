@@ -12,6 +12,7 @@ The phrase file is read again whenever it changes, so staff can add a phrase wit
 
 from __future__ import annotations
 
+import logging
 import re
 import tomllib
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from pathlib import Path
 
 from bot import copy
 from bot.keywords import without_accents
+
+log = logging.getLogger(__name__)
 
 PHRASE_FILE = copy.FOLDER / "safeguarding.toml"
 
@@ -60,7 +63,7 @@ def words(text: str) -> list[str]:
 def find(text: str, path: Path | None = None) -> Match | None:
     """The leftmost risk phrase in `text`, or None. `path` is the phrase file (PHRASE_FILE)."""
     tokens = words(text)
-    by_letter = _indexed(path)
+    by_letter = _current(path).by_letter
     for start, token in enumerate(tokens):
         # Every way a phrase can match keeps the first letter of its first word (a typo or a
         # swap is never forgiven there), so only phrases starting with this letter are tried.
@@ -73,13 +76,47 @@ def find(text: str, path: Path | None = None) -> Match | None:
 Phrases = tuple[tuple[str, tuple[str, ...]], ...]
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    phrases: Phrases
+    # The phrases by the first letter of their first word.
+    by_letter: dict[str, list[tuple[str, tuple[str, ...]]]]
+
+
+# The last list read cleanly from each file. If staff break the file while the service runs,
+# matching goes on with this list (and says so in the log) rather than failing every message:
+# a message that cannot be stored is a risk message missed.
+_LAST_GOOD: dict[Path, _Loaded] = {}
+
+
 def load(path: Path | None = None) -> Phrases:
-    """Every phrase in the file, with its comparable words. Raises PhraseFileError."""
-    return _load(*_stamped(path))
+    """Every phrase in the file, with its comparable words, as matching uses them now."""
+    return _current(path).phrases
 
 
-def _stamped(path: Path | None) -> tuple[Path, int]:
+def check(path: Path | None = None) -> Phrases:
+    """Read the file strictly, with no fallback: for start-up and `voices messages check`.
+    Raises PhraseFileError. A clean read becomes the last good list."""
     path = path or PHRASE_FILE
+    found = _LAST_GOOD[path] = _load(*_stamped(path))
+    return found.phrases
+
+
+def _current(path: Path | None) -> _Loaded:
+    path = path or PHRASE_FILE
+    try:
+        found = _load(*_stamped(path))
+    except PhraseFileError as exc:
+        last = _LAST_GOOD.get(path)
+        if last is None:
+            raise
+        log.error("safeguarding phrases: %s; matching goes on with the last good list", exc)
+        return last
+    _LAST_GOOD[path] = found
+    return found
+
+
+def _stamped(path: Path) -> tuple[Path, int]:
     try:
         return path, path.stat().st_mtime_ns
     except OSError:
@@ -87,19 +124,7 @@ def _stamped(path: Path | None) -> tuple[Path, int]:
 
 
 @lru_cache(maxsize=4)
-def _index(path: Path, stamp: int) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
-    by_letter: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-    for phrase, phrase_words in _load(path, stamp):
-        by_letter.setdefault(phrase_words[0][0], []).append((phrase, phrase_words))
-    return by_letter
-
-
-def _indexed(path: Path | None) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
-    return _index(*_stamped(path))
-
-
-@lru_cache(maxsize=4)
-def _load(path: Path, stamp: int) -> Phrases:
+def _load(path: Path, stamp: int) -> _Loaded:
     del stamp  # part of the cache key only: an edited file is read again
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -125,7 +150,15 @@ def _load(path: Path, stamp: int) -> Phrases:
                     "write the phrase in letters, or delete it",
                 )
             found.setdefault(phrase, phrase_words)
-    return tuple(found.items())
+    if not found:
+        # An empty list would switch safeguarding off without a word.
+        raise PhraseFileError(
+            path, "there are no phrases", 'add at least one, like en = ["suicide"]'
+        )
+    by_letter: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for phrase, phrase_words in found.items():
+        by_letter.setdefault(phrase_words[0][0], []).append((phrase, phrase_words))
+    return _Loaded(tuple(found.items()), by_letter)
 
 
 def _matches_at(tokens: list[str], i: int, phrase: tuple[str, ...], j: int) -> bool:

@@ -477,6 +477,6 @@ def _check_alerts(settings: Settings) -> None:
             'smtp_host = "smtp.example.org", or alert_emails = ""',
         )
     try:
-        risk_phrases.load()
+        risk_phrases.check()
     except risk_phrases.PhraseFileError as exc:
         raise ConfigError(str(exc.path), "[phrases]", exc.problem, exc.fix) from None

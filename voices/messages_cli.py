@@ -24,7 +24,7 @@ def check(ctx: click.Context) -> None:
     report = easy_read.report()
     problems = [str(problem) for problem in report.problems]
     try:
-        risk_phrases.load()
+        risk_phrases.check()
     except risk_phrases.PhraseFileError as exc:
         problems.append(str(exc))
     for problem in problems:

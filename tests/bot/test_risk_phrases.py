@@ -90,6 +90,7 @@ def test_staff_can_add_a_phrase_and_it_is_used_without_a_restart(tmp_path):
         ('[other]\nen = ["x"]\n', "[phrases] is missing"),
         ('[phrases]\nen = "want to die"\n', "[phrases] en is not a list"),
         ('[phrases]\nen = ["!!!"]\n', "which has no words"),
+        ("[phrases]\nen = []\n", "there are no phrases"),
     ],
 )
 def test_a_broken_phrase_file_is_named_with_the_problem_and_the_fix(tmp_path, content, problem):
@@ -118,3 +119,18 @@ def test_the_shipped_phrase_file_loads_and_every_phrase_is_found_in_itself():
     phrases = risk_phrases.load()
     assert len(phrases) >= 40
     assert [phrase for phrase, _ in phrases if find(phrase) is None] == []
+
+
+def test_a_file_broken_while_running_keeps_the_last_good_list_and_says_so(tmp_path, caplog):
+    path = tmp_path / "safeguarding.toml"
+    path.write_text('[phrases]\nen = ["want to die"]\n', encoding="utf-8")
+    assert find("i want to die", path) == risk_phrases.Match("want to die")
+
+    path.write_text('[phrases]\nen = ["want to die", \n', encoding="utf-8")  # a slip mid-edit
+    with caplog.at_level("ERROR", logger="bot.risk_phrases"):
+        assert find("i want to die", path) == risk_phrases.Match("want to die")
+    assert "the last good list" in caplog.text
+    assert "i want to die" not in caplog.text  # the message is never logged
+    # Start-up and `voices messages check` still refuse the broken file.
+    with pytest.raises(PhraseFileError):
+        risk_phrases.check(path)
