@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit, conversation
@@ -27,6 +27,7 @@ from bot.models import (
     Consent,
     Enrolment,
     Flag,
+    FlagKind,
     FlagStatus,
     InviteStatus,
     Message,
@@ -62,6 +63,13 @@ def erase(session: Session, participant_id: int, *, staff_user_id: int | None) -
         raise CannotErase(f"There is no participant {participant_id}.")
     if person.status is ParticipantStatus.ERASED:
         raise CannotErase(f"{person.pseudonym} is already erased.")
+    if _open_safeguarding_flag(session, person.id):
+        # Erasing would close the flag with a stock note and cancel any signposting still to
+        # go: a safeguarding concern must be closed by a person, with what they did.
+        raise CannotErase(
+            f"{person.pseudonym} has an open safeguarding flag. "
+            "Close it first, with a note of what was done."
+        )
     now = utcnow()
     cancelled = cancel_pending(session, person.id, even_safety=True)
     conversation.clear(session, person.id)
@@ -101,6 +109,17 @@ def erase(session: Session, participant_id: int, *, staff_user_id: int | None) -
         detail={"messages": found.messages, "addresses": found.addresses},
     )
     return found
+
+
+def _open_safeguarding_flag(session: Session, participant_id: int) -> bool:
+    found = session.scalar(
+        select(Flag.id).where(
+            Flag.participant_id == participant_id,
+            Flag.kind == FlagKind.SAFEGUARDING,
+            Flag.status == FlagStatus.OPEN,
+        )
+    )
+    return found is not None
 
 
 def _set(session: Session, model: type, participant_id: int, *where, **values) -> int:

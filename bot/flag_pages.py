@@ -5,7 +5,7 @@ record that someone acted. Closing is audited, and so is the view, which shows t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from bot.models import (
     StaffUser,
     utcnow,
 )
+from bot.outbox import SAFETY_KIND
 
 # Their messages since the flag was raised, newest last: enough to see what happened next.
 SHOWN_AFTER = 20
@@ -41,6 +42,8 @@ class FlagPage:
     later: list[Message]
     alerts: list[StaffAlert]
     resolved_by: str | None
+    # The safety signposting sent since the flag was raised, with its real delivery status.
+    signposting: list[Message] = field(default_factory=list)
 
 
 def load(session: Session, flag_id: int) -> FlagPage | None:
@@ -49,6 +52,20 @@ def load(session: Session, flag_id: int) -> FlagPage | None:
         return None
     person = session.get(Participant, flag.participant_id) if flag.participant_id else None
     later: list[Message] = []
+    signposting: list[Message] = []
+    if person is not None and flag.kind is FlagKind.SAFEGUARDING:
+        signposting = list(
+            session.scalars(
+                select(Message)
+                .where(
+                    Message.participant_id == person.id,
+                    Message.kind == SAFETY_KIND,
+                    Message.created_at >= flag.raised_at,
+                )
+                .order_by(Message.id)
+                .limit(SHOWN_AFTER)
+            )
+        )
     if person is not None:
         later = list(
             session.scalars(
@@ -72,6 +89,7 @@ def load(session: Session, flag_id: int) -> FlagPage | None:
         later,
         list(alerts),
         by.email if by else None,
+        signposting,
     )
 
 

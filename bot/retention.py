@@ -27,6 +27,7 @@ from bot.models import (
     CourseSession,
     Enrolment,
     Flag,
+    FlagKind,
     FlagStatus,
     Message,
     Participant,
@@ -114,6 +115,14 @@ def _forget_stopped(session: Session, before: datetime) -> int:
             select(Participant.id).where(
                 Participant.status == ParticipantStatus.STOPPED,
                 Participant.status_changed_at < before,
+                # Someone staff are still looking after stays reachable until the flag closes.
+                Participant.id.not_in(
+                    select(Flag.participant_id).where(
+                        Flag.kind == FlagKind.SAFEGUARDING,
+                        Flag.status == FlagStatus.OPEN,
+                        Flag.participant_id.is_not(None),
+                    )
+                ),
                 or_(
                     Participant.display_name.is_not(None),
                     Participant.id.in_(select(Address.participant_id)),

@@ -12,6 +12,7 @@ answer to anything.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -24,6 +25,8 @@ from bot.outbox import SAFETY_KIND
 from bot.turn import Turn
 
 log = logging.getLogger(__name__)
+
+ALERT_AGAIN_AFTER = timedelta(minutes=30)
 
 
 def check(turn: Turn) -> bool:
@@ -55,9 +58,12 @@ def respond(turn: Turn, found: risk_phrases.Match) -> None:
         # Which listed phrase matched (our words, not theirs) and which stored message.
         detail={"message_id": turn.message_id, "phrase": found.phrase},
     )
-    if flag.message_id == turn.message_id:
-        # A new flag: staff hear now. Further messages join the open flag without more alerts.
-        staff_alerts.queue_for(session, turn.settings, flag)
+    # A new flag: staff hear now. A message joining an open flag alerts again only if the
+    # last alert was a while ago: nobody may have looked, and this may be a new crisis.
+    new = flag.message_id == turn.message_id
+    staff_alerts.queue_for(
+        session, turn.settings, flag, unless_within=None if new else ALERT_AGAIN_AFTER
+    )
     pause_surveys(session, person.id)
     log.warning("safeguarding: flag %s raised for message %s", flag.id, turn.message_id)
 

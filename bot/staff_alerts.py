@@ -43,7 +43,20 @@ def ways(settings: Settings) -> list[str]:
     ]
 
 
-def queue_for(session: Session, settings: Settings, flag: Flag) -> list[StaffAlert]:
+def queue_for(
+    session: Session, settings: Settings, flag: Flag, *, unless_within: timedelta | None = None
+) -> list[StaffAlert]:
+    """Queue an alert by each way set up. With `unless_within`, not if this flag already had
+    one that recently: a burst of messages is one alert, a new crisis later is another."""
+    if unless_within is not None:
+        latest = session.scalar(
+            select(StaffAlert.created_at)
+            .where(StaffAlert.flag_id == flag.id)
+            .order_by(StaffAlert.created_at.desc())
+            .limit(1)
+        )
+        if latest is not None and latest > utcnow() - unless_within:
+            return []
     alerts = [StaffAlert(flag_id=flag.id, via=via) for via in ways(settings)]
     session.add_all(alerts)
     return alerts
@@ -112,8 +125,9 @@ def email_text(settings: Settings, flag_id: int, raised_at: datetime) -> tuple[s
     subject = f"{service}: urgent safeguarding flag {flag_id}"
     body = (
         f"At {local:%H:%M on %A %d %B}, a message to {service} suggested that someone may be "
-        "at risk.\n\nThey were sent the signposting reply straight away (999, NHS 111 option 2, "
-        "Samaritans, SHOUT).\n\nPlease look now, and record what you did:\n"
+        "at risk.\n\nThe signposting reply (999, NHS 111 option 2, Samaritans, SHOUT) was "
+        "queued for them at once. The flag's page shows whether it was delivered.\n\n"
+        "Please look now, and record what you did:\n"
         f"{link(settings, flag_id)}\n\n"
         "This email holds no names, numbers or messages, on purpose.\n"
     )

@@ -267,3 +267,17 @@ def test_an_unclear_answer_gets_one_kind_reprompt_then_is_left_to_staff(session)
     (flag,) = session.scalars(select(Flag)).all()
     assert flag.status is FlagStatus.OPEN
     assert inspect(flag).persistent
+
+
+def test_someone_with_an_open_safeguarding_flag_cannot_be_erased_until_staff_close_it(session):
+    person = somebody_with_history(session)
+    flag = Flag(kind=FlagKind.SAFEGUARDING, participant_id=person.id, urgent=True)
+    session.add(flag)
+    session.commit()
+    with pytest.raises(CannotErase, match=r"open safeguarding flag\. Close it first"):
+        erase(session, person.id, staff_user_id=None)
+    session.rollback()
+    assert session.get(Participant, person.id).display_name == NAME
+    flag.status, flag.action_taken = FlagStatus.RESOLVED, "Phoned: safe."
+    session.commit()
+    erase(session, person.id, staff_user_id=None)

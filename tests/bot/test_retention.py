@@ -153,3 +153,16 @@ def test_running_twice_changes_nothing_more(session):
     assert run(session).messages == 1
     second = run(session)
     assert (second.messages, second.answers, second.reasons, second.contacts) == (0, 0, 0, 0)
+
+
+def test_someone_who_stopped_long_ago_keeps_their_number_while_a_safeguarding_flag_is_open(
+    session,
+):
+    person = create_participant(
+        session, status=ParticipantStatus.STOPPED, status_changed_at=NOW - timedelta(days=200)
+    )
+    create_address(session, person)
+    session.add(Flag(kind=FlagKind.SAFEGUARDING, participant_id=person.id, urgent=True))
+    session.commit()
+    assert run(session).contacts == 0
+    assert session.scalar(select(func.count()).select_from(Address)) == 1

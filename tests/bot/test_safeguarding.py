@@ -14,6 +14,7 @@ from bot import copy
 from bot.events import InboundMessage
 from bot.inbox import receive
 from bot.models import (
+    AddressStatus,
     AuditEvent,
     Channel,
     Direction,
@@ -306,3 +307,36 @@ def _address(session, message_id: int):
     from bot.models import Address
 
     return session.get(Address, session.get(Message, message_id).address_id)
+
+
+def test_a_new_risk_message_half_an_hour_on_alerts_staff_again_but_a_burst_alerts_once(session):
+    emailing = Settings(
+        safeguarding=SafeguardingSettings(alert_emails=("duty@example.org",), smtp_host="mail")
+    )
+    for minutes in (0, 5, 20):
+        with time_machine.travel(NOW + timedelta(minutes=minutes), tick=False):
+            send(session, RISK, settings=emailing)
+    assert len(session.scalars(select(StaffAlert)).all()) == 1
+    with time_machine.travel(NOW + timedelta(minutes=55), tick=False):
+        send(session, "i still want to die", settings=emailing)
+    alerts = session.scalars(select(StaffAlert)).all()
+    assert len(alerts) == 2
+    assert len({alert.flag_id for alert in alerts}) == 1
+
+
+def test_the_signposting_is_tried_even_on_an_address_the_network_marked_stopped(session, clock):
+    participant = create_participant(session)
+    create_address(session, participant, value=PHONE, status=AddressStatus.STOPPED)
+    session.commit()
+    (reply,) = replies_to(session, send(session, RISK))
+    reminder = create_message(
+        session,
+        _address(session, reply.id),
+        direction=Direction.OUTBOUND,
+        kind="reminder",
+        next_attempt_at=NOW,
+    )
+    session.commit()
+    assert sent_now(session, NOW) == [reply.id]
+    session.expire_all()
+    assert session.get(Message, reminder.id).status is MessageStatus.CANCELLED

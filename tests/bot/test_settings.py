@@ -68,8 +68,12 @@ def test_secrets_are_read_from_the_environment(tmp_path):
         "TELEGRAM_BOT_TOKEN": "123:abc",
         "TELEGRAM_WEBHOOK_SECRET": "s3cret",
         "DATABASE_URL": "postgresql://voices@db/voices",
+        "SMTP_PASSWORD": "mail-pass",
+        "SAFEGUARDING_WEBHOOK_URL": "https://duty.example.org/hook/abc",
     }
     settings = load_settings(write(tmp_path, ""), env=env)
+    assert settings.safeguarding.smtp_password == "mail-pass"
+    assert settings.safeguarding.alert_webhook_url == "https://duty.example.org/hook/abc"
     assert settings.app.secret_key == "k" * 32
     assert settings.twilio.auth_token == "tw"
     assert settings.telegram.bot_token == "123:abc"
@@ -109,6 +113,15 @@ BAD_VALUES = [
     ('[app]\nsecret_key = "abc"\n', "[app] secret_key", "VOICES_SECRET_KEY"),
     ('[app\ntimezone = "x"\n', "(syntax)", "double quotes"),
     ("app = 3\n", "app", "[app]"),
+    ('[safeguarding]\nalert_emails = "duty at college"\n', "[safeguarding] alert_emails", "@"),
+    ('[safeguarding]\nalert_emails = "duty@example.org"\n', "[safeguarding] smtp_host", "smtp"),
+    ('[safeguarding]\nsmtp_password = "x"\n', "[safeguarding] smtp_password", "SMTP_PASSWORD"),
+    (
+        '[safeguarding]\nalert_webhook_url = "https://x"\n',
+        "[safeguarding] alert_webhook_url",
+        "SAFEGUARDING_WEBHOOK_URL",
+    ),
+    ("[privacy]\nkeep_words_days = 7\n", "[privacy] keep_words_days", "365"),
 ]
 
 

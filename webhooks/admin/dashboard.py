@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import g, render_template
 
+from bot import staff_alerts
 from bot.audit import record
 from bot.dashboard import dashboard as gather
 from bot.models import utcnow
@@ -26,4 +27,10 @@ def dashboard():
                 staff_user_id=g.staff.id,
                 detail={"messages": [reply.message_id for reply in found.unread]},
             )
-    return render_template("admin/dashboard.html", board=found, zone=zone)
+    return render_template(
+        "admin/dashboard.html",
+        board=found,
+        zone=zone,
+        # With no alert route, an urgent flag is seen only when someone opens this page.
+        alerts_set_up=bool(staff_alerts.ways(settings())),
+    )

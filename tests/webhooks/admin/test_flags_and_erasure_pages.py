@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.events import InboundMessage
 from bot.inbox import receive
@@ -17,6 +17,8 @@ from bot.models import (
     Flag,
     FlagStatus,
     InviteStatus,
+    Message,
+    MessageStatus,
     Participant,
     ParticipantStatus,
     SurveyInvite,
@@ -164,3 +166,54 @@ def test_an_admin_erases_after_typing_the_pseudonym_and_it_is_audited(admin_app,
     assert db.get(Participant, person.id).status is ParticipantStatus.ERASED
     (event,) = db.scalars(select(AuditEvent).where(AuditEvent.action == "participant.erase"))
     assert event.staff_user_id == admin_user.id
+
+
+def test_the_flag_page_shows_whether_the_safety_message_really_went(logged_in, db):
+    flag = risk_flag(db)
+    assert "Waiting to send" in get(logged_in, f"/admin/flags/{flag.id}")
+    fresh(db)
+    db.execute(
+        update(Message)
+        .where(Message.kind == "safeguarding")
+        .values(status=MessageStatus.FAILED, error_text="the number is not reachable")
+    )
+    db.commit()
+    page = get(logged_in, f"/admin/flags/{flag.id}")
+    assert '<strong class="tag tag--urgent">Failed</strong> the number is not reachable' in page
+    assert "Phone them another way" in page
+
+
+def test_the_dashboard_says_when_nobody_is_alerted_of_urgent_flags(logged_in):
+    assert "Nobody is told by email or duty line" in get(logged_in, "/admin/")
+
+
+def test_the_dashboard_says_nothing_of_alerts_once_a_route_is_set_up(web_settings, engine, staff):
+    from dataclasses import replace
+
+    from bot.settings import SafeguardingSettings
+    from webhooks.app import create_app
+
+    settings = replace(
+        web_settings,
+        app=replace(web_settings.app, secure_cookies=False),
+        safeguarding=SafeguardingSettings(alert_webhook_url="https://duty.example.org/x"),
+    )
+    client = create_app(settings).test_client()
+    log_in(client, staff.email)
+    assert "Nobody is told by email or duty line" not in get(client, "/admin/")
+
+
+def test_an_admin_cannot_erase_someone_whose_safeguarding_flag_is_open(admin_app, db, admin_user):
+    client = admin_app.test_client()
+    log_in(client, admin_user.email)
+    flag = risk_flag(db)
+    person = db.get(Participant, flag.participant_id)
+    url = f"/admin/participants/{person.pseudonym}"
+    page = get(client, url)
+    answer = client.post(
+        url + "/erase", data={"confirm": person.pseudonym, "csrf_token": csrf_from(page)}
+    )
+    assert answer.status_code == 303
+    assert "open safeguarding flag. Close it first" in get(client, url)
+    fresh(db)
+    assert db.get(Participant, flag.participant_id).status is not ParticipantStatus.ERASED
