@@ -7,8 +7,9 @@ session, consent notes, and staff notes on their flags. Every message not yet se
 What stays, so that the numbers staff report do not change: the participant row with its
 random pseudonym and status "erased", the fact and time of each message, RSVPs and attendance
 (the DNA rate), scale and choice values of survey answers, consent yes/no answers, and flags.
-Provider ids stay too, so a replayed webhook from before the erasure is still recognised and
-cannot bring their words back.
+Provider ids of messages they sent stay too, so a replayed webhook from before the erasure is
+still recognised and cannot bring their words back; the Telegram ids of messages we sent them
+hold the chat id, so those go.
 
 Only an admin erases, from the admin page or `voices participant erase`; each erasure is audited.
 """
@@ -24,7 +25,9 @@ from bot import audit, conversation
 from bot.models import (
     Address,
     Answer,
+    Channel,
     Consent,
+    Direction,
     Enrolment,
     Flag,
     FlagKind,
@@ -74,6 +77,7 @@ def erase(session: Session, participant_id: int, *, staff_user_id: int | None) -
     cancelled = cancel_pending(session, person.id, even_safety=True)
     conversation.clear(session, person.id)
     messages = _set(session, Message, person.id, body=ERASED, media_url=None, address_id=None)
+    forget_chat_ids(session, [person.id])
     addresses = session.execute(delete(Address).where(Address.participant_id == person.id))
     answers = _set(session, Answer, person.id, Answer.raw_text.is_not(None), raw_text=ERASED)
     _set(session, Enrolment, person.id, Enrolment.rsvp_reason.is_not(None), rsvp_reason=ERASED)
@@ -109,6 +113,22 @@ def erase(session: Session, participant_id: int, *, staff_user_id: int | None) -
         detail={"messages": found.messages, "addresses": found.addresses},
     )
     return found
+
+
+def forget_chat_ids(session: Session, participant_ids: list[int]) -> None:
+    """Telegram ids of messages we sent read "<chat id>:<message id>" (bot.sending.
+    telegram_adapter): a chat id is a contact detail. Inbound ids (update ids) are not."""
+    session.execute(
+        update(Message)
+        .where(
+            Message.participant_id.in_(participant_ids),
+            Message.channel == Channel.TELEGRAM,
+            Message.direction == Direction.OUTBOUND,
+            Message.provider_id.is_not(None),
+        )
+        .values(provider_id=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _open_safeguarding_flag(session: Session, participant_id: int) -> bool:

@@ -9,9 +9,10 @@ stays open for staff to ask them. We never erase on a text alone: a phone can be
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
-from bot import audit, consent
-from bot.conversation import Next, handles, set_pending
+from bot import audit, consent, keywords
+from bot.conversation import PASS, Next, Pass, handles, set_pending
 from bot.events import Reply
 from bot.flags import raise_flag
 from bot.keywords import yes_or_no
@@ -27,9 +28,12 @@ from bot.outbox import cancel_pending
 from bot.participants import set_status
 from bot.turn import Turn
 
-# Sent even though the person is now stopped (bot.sending.claiming lets these through).
-CONFIRMATION_KIND = "erasure_confirmation"
+# Every message of this exchange goes even to someone who has opted out: leaving completely
+# is often STOP first, then this (bot.sending.claiming lets the kind through).
+KIND = "erasure"
 SAID_NO = "They said no when we asked if they were sure."
+# An answer this late is not to our question: a "yes" weeks on may be to anything.
+STALE_AFTER = timedelta(days=1)
 
 _REQUEST = re.compile(
     r"\b(delete|erase|remove|wipe|destroy)\s+(all\s+)?(of\s+)?my\s+(personal\s+)?"
@@ -54,34 +58,44 @@ def ask(turn: Turn) -> bool:
         participant_id=turn.participant.id,
         message_id=turn.message_id,
     )
+    if keywords.is_clear_stop_request(turn.text):
+        # "Stop texting me and delete my number": the stop cannot wait for the yes or no.
+        raise_flag(
+            turn.session,
+            FlagKind.STOP_REQUEST,
+            participant_id=turn.participant.id,
+            message_id=turn.message_id,
+        )
+        if turn.participant.status is ParticipantStatus.ACTIVE:
+            set_status(turn.participant, ParticipantStatus.PAUSED)
     turn.session.flush()
     audit.record(turn.session, "erasure.requested", target=flag)
     set_pending(turn.session, turn.participant.id, Next(PendingQuestion.ERASURE_CONFIRM))
     language = turn.participant.language
-    turn.say("erasure.confirm", kind="erasure", choices=consent.yes_no_choices(language))
+    turn.say("erasure.confirm", kind=KIND, choices=consent.yes_no_choices(language))
     return True
 
 
 @handles(PendingQuestion.ERASURE_CONFIRM)
-def _answer(turn: Turn, state: ConversationState) -> Next | None:
+def _answer(turn: Turn, state: ConversationState) -> Next | Pass | None:
+    if state.asked_at <= utcnow() - STALE_AFTER:
+        return PASS  # the flag stays open: staff ask them
     answer = yes_or_no(turn.text)
     if answer is None:
         if state.misses == 0:
-            turn.say("consent.reprompt", kind="erasure")
+            turn.say("consent.reprompt", kind=KIND)
             return Next(state.pending, state.context, misses=1)
         # Left to staff: the flag is still open, and they can phone.
-        turn.say("general.thanks")
+        turn.say("general.thanks", kind=KIND)
         return None
     flag = raise_flag(turn.session, FlagKind.ERASURE_REQUEST, participant_id=turn.participant.id)
     turn.session.flush()
     if answer:
         set_status(turn.participant, ParticipantStatus.STOPPED)
         cancel_pending(turn.session, turn.participant.id)
-        turn.replies.append(
-            Reply(turn.words("erasure.confirmed"), kind=CONFIRMATION_KIND, after_stop=True)
-        )
+        turn.replies.append(Reply(turn.words("erasure.confirmed"), kind=KIND, after_stop=True))
         audit.record(turn.session, "erasure.confirmed", target=flag)
         return None
     flag.status, flag.resolved_at, flag.action_taken = FlagStatus.RESOLVED, utcnow(), SAID_NO
-    turn.say("erasure.kept")
+    turn.say("erasure.kept", kind=KIND)
     return None

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.erasure import ERASED
+from bot.erasure import ERASED, forget_chat_ids
 from bot.models import (
     Address,
     Answer,
@@ -134,6 +134,7 @@ def _forget_stopped(session: Session, before: datetime) -> int:
         return 0
     held = select(Address.id).where(Address.participant_id.in_(people))
     _update(session, update(Message).where(Message.address_id.in_(held)), address_id=None)
+    forget_chat_ids(session, people)
     session.execute(delete(Address).where(Address.participant_id.in_(people)))
     _update(session, update(Participant).where(Participant.id.in_(people)), display_name=None)
     return len(people)

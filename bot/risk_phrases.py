@@ -29,7 +29,10 @@ PHRASE_FILE = copy.FOLDER / "safeguarding.toml"
 # Digits and symbols people use for letters, read as letters inside a word that has letters:
 # "su1c1de", "k1ll", "$elf". A number on its own ("2", "116") is left alone.
 _AS_LETTERS = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "@": "a", "$": "s"})
-_WORD = re.compile(r"[a-z0-9@$]+")
+_WORD = re.compile(r"[a-z0-9@$*!]+")
+# "*" inside a word stands for any one letter ("k*ll"); "!" inside a word is an i ("su!c!de").
+# At a word's edges they are punctuation ("die!!!").
+_EDGES = "*!"
 _HAS_LETTER = re.compile(r"[a-z]")
 _REPEATS = re.compile(r"(.)\1+")
 ENDINGS = ("s", "es", "d", "ed", "ing", "in")
@@ -56,8 +59,13 @@ class Match:
 
 def words(text: str) -> list[str]:
     """The comparable words of a text: lower case, no accents or punctuation, repeats squeezed."""
-    found = _WORD.findall(without_accents(text.casefold()).replace("'", "").replace("’", ""))
-    return [_squeeze(w.translate(_AS_LETTERS) if _HAS_LETTER.search(w) else w) for w in found]
+    folded = without_accents(text.casefold()).replace("'", "").replace("’", "")
+    found = [w.strip(_EDGES) for w in _WORD.findall(folded)]
+    return [
+        _squeeze(w.replace("!", "i").translate(_AS_LETTERS) if _HAS_LETTER.search(w) else w)
+        for w in found
+        if w
+    ]
 
 
 def find(text: str, path: Path | None = None) -> Match | None:
@@ -132,6 +140,11 @@ def _load(path: Path, stamp: int) -> _Loaded:
         raise PhraseFileError(
             path, f"this is not valid TOML ({exc})", 'write each phrase in quotes: "want to die",'
         ) from None
+    except OSError as exc:
+        # Saved by another user with the wrong permissions, say: as bad as a broken file.
+        raise PhraseFileError(
+            path, f"the file cannot be read ({type(exc).__name__})", "let the service read it"
+        ) from None
     lists = data.get("phrases")
     if not isinstance(lists, dict) or not lists:
         raise PhraseFileError(path, "[phrases] is missing", 'add [phrases], then en = ["…"]')
@@ -170,9 +183,10 @@ def _matches_at(tokens: list[str], i: int, phrase: tuple[str, ...], j: int) -> b
         return False
     if _same_word(tokens[i], phrase[j]) and _matches_at(tokens, i + 1, phrase, j + 1):
         return True
-    joined = j + 1 < len(phrase) and _same_word(tokens[i], phrase[j] + phrase[j + 1])
-    if joined and _matches_at(tokens, i + 1, phrase, j + 2):
-        return True
+    # One written word for several of the phrase's: "selfharm", "wanttodie", "enditall".
+    for k in range(j + 2, len(phrase) + 1):
+        if _same_word(tokens[i], "".join(phrase[j:k])) and _matches_at(tokens, i + 1, phrase, k):
+            return True
     if i + 1 < len(tokens) and _same_word(_squeeze(tokens[i] + tokens[i + 1]), phrase[j]):
         return _matches_at(tokens, i + 2, phrase, j + 1)
     return False
@@ -184,6 +198,8 @@ def _same_word(written: str, wanted: str) -> bool:
     wanted = _squeeze(wanted)
     if written == wanted:
         return True
+    if "*" in written:
+        return _wildcard(written, wanted)
     if len(wanted) >= 3 and _with_ending(written, wanted):
         return True
     if len(wanted) >= SWAP_FROM and len(written) == len(wanted) and _one_swap(written, wanted):
@@ -192,6 +208,14 @@ def _same_word(written: str, wanted: str) -> bool:
         return False
     allowed = 2 if len(wanted) >= TWO_TYPOS_FROM else 1
     return abs(len(written) - len(wanted)) <= allowed and _typos(written, wanted) <= allowed
+
+
+def _wildcard(written: str, wanted: str) -> bool:
+    """ "k*ll" for "kill", "k*lling" for "kill" with its ending: each * is one letter."""
+    pattern = re.compile(re.escape(written).replace(r"\*", "[a-z]"))
+    stems = (wanted, wanted[:-1]) if wanted.endswith("e") else (wanted,)
+    forms = [wanted, *(stem + ending for stem in stems for ending in ENDINGS)]
+    return any(pattern.fullmatch(form) for form in forms)
 
 
 def _with_ending(written: str, wanted: str) -> bool:

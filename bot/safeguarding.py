@@ -17,11 +17,22 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot import audit, conversation, risk_phrases, staff_alerts
+from bot import audit, conversation, keywords, risk_phrases, staff_alerts
 from bot.events import Reply
 from bot.flags import raise_flag
-from bot.models import FlagKind, InviteStatus, PendingQuestion, SurveyInvite
-from bot.outbox import SAFETY_KIND
+from bot.models import (
+    Direction,
+    FlagKind,
+    InviteStatus,
+    Message,
+    MessageStatus,
+    ParticipantStatus,
+    PendingQuestion,
+    SurveyInvite,
+    utcnow,
+)
+from bot.outbox import NOT_YET_SENT, SAFETY_KIND
+from bot.participants import set_status
 from bot.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -65,15 +76,36 @@ def respond(turn: Turn, found: risk_phrases.Match) -> None:
         session, turn.settings, flag, unless_within=None if new else ALERT_AGAIN_AFTER
     )
     pause_surveys(session, person.id)
+    if keywords.is_clear_stop_request(turn.text):
+        # "Leave me alone, I want to die": the signposting still goes, and the request to stop
+        # is honoured as it would be on its own (bot.engine.stop_in_words), with no more words.
+        raise_flag(
+            session, FlagKind.STOP_REQUEST, participant_id=person.id, message_id=turn.message_id
+        )
+        if person.status is ParticipantStatus.ACTIVE:
+            set_status(person, ParticipantStatus.PAUSED)
     log.warning("safeguarding: flag %s raised for message %s", flag.id, turn.message_id)
 
 
 def pause_surveys(session: Session, participant_id: int) -> int:
     """Stop asking survey questions until staff say so. Returns how many surveys were paused."""
     state = conversation.pending(session, participant_id)
-    if state is not None and state.pending is PendingQuestion.SURVEY:
+    if state is not None and state.pending in (PendingQuestion.SURVEY, PendingQuestion.ASK):
         # Their next message must not be read as the answer to a question left hanging.
         session.delete(state)
+    # A question still waiting to go (held for WhatsApp's window, say, which their message has
+    # just opened) must not follow the signposting. It is asked again when the survey resumes.
+    session.execute(
+        update(Message)
+        .where(
+            Message.participant_id == participant_id,
+            Message.direction == Direction.OUTBOUND,
+            Message.kind == "survey",
+            Message.status.in_(NOT_YET_SENT),
+        )
+        .values(status=MessageStatus.CANCELLED, status_changed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     result = session.execute(
         update(SurveyInvite)
         .where(

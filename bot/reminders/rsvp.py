@@ -61,6 +61,8 @@ REPLACEABLE = (
     PendingQuestion.ASK,
     PendingQuestion.CONSENT_QUOTING,
     PendingQuestion.CONSENT_FEEDBACK,
+    # Its flag stays open for staff, so "are you coming?" may take its place.
+    PendingQuestion.ERASURE_CONFIRM,
 )
 
 

@@ -44,8 +44,8 @@ ESSENTIAL_KINDS = frozenset(
     {"reply", "consent", "stop_confirmation", "staff", SAFETY_KIND, "erasure"}
 )
 # Sent even to someone who has opted out, because they are answers to what they just wrote:
-# the STOP confirmation, safety signposting, and "we will delete your data".
-AFTER_STOP_KINDS = frozenset({"stop_confirmation", SAFETY_KIND, "erasure_confirmation"})
+# the STOP confirmation, safety signposting, and the "delete my data" exchange.
+AFTER_STOP_KINDS = frozenset({"stop_confirmation", SAFETY_KIND, "erasure"})
 STATUS_PATH = "/webhooks/twilio/status"
 
 

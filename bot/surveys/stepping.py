@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot import conversation, copy
 from bot.consent import SHARING_WAIT
+from bot.erasure_request import STALE_AFTER as ERASURE_WAIT
 from bot.events import Reply
 from bot.models import (
     Channel,
@@ -201,6 +202,10 @@ def _owes_no_answer(now: datetime) -> ColumnElement[bool]:
         and_(
             state.pending.in_((PendingQuestion.CONSENT_QUOTING, PendingQuestion.CONSENT_FEEDBACK)),
             state.asked_at <= now - SHARING_WAIT,
+        ),
+        and_(
+            state.pending == PendingQuestion.ERASURE_CONFIRM,
+            state.asked_at <= now - ERASURE_WAIT,
         ),
     )
     return ~exists().where(state.participant_id == SurveyInvite.participant_id, ~stale)

@@ -4,7 +4,7 @@ waiting goes out, and it is audited. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -16,6 +16,7 @@ from bot.erasure_request import SAID_NO
 from bot.events import InboundMessage
 from bot.inbox import receive
 from bot.models import (
+    Address,
     Answer,
     AuditEvent,
     Base,
@@ -281,3 +282,48 @@ def test_someone_with_an_open_safeguarding_flag_cannot_be_erased_until_staff_clo
     flag.status, flag.action_taken = FlagStatus.RESOLVED, "Phoned: safe."
     session.commit()
     erase(session, person.id, staff_user_id=None)
+
+
+def test_erasure_removes_telegram_chat_ids_hidden_in_the_ids_of_messages_we_sent(session):
+    person = somebody_with_history(session)
+    telegram = session.scalar(select(Address).where(Address.channel == Channel.TELEGRAM))
+    create_message(
+        session,
+        telegram,
+        direction=Direction.OUTBOUND,
+        status=MessageStatus.SENT,
+        provider_id="880044:42",
+    )
+    session.commit()
+    erase(session, person.id, staff_user_id=None)
+    session.commit()
+    assert "880044" not in every_text_value(session)
+
+
+def test_someone_who_stopped_then_asks_to_delete_their_data_still_gets_the_question(session):
+    send(session, "STOP")
+    (question,) = send(session, "delete my data")
+    claimed = claim_due(session, Settings(), [Channel.SMS], NOW, 50).claimed
+    assert question.id in [c.message_id for c in claimed]
+    (confirmed,) = send(session, "yes")
+    claimed = claim_due(session, Settings(), [Channel.SMS], NOW, 50).claimed
+    assert [c.message_id for c in claimed] == [confirmed.id]
+
+
+def test_stop_texting_me_and_delete_my_number_pauses_at_once_and_asks(session):
+    (question,) = send(session, "please stop texting me and delete my number")
+    assert question.body == copy.text("erasure.confirm")
+    person = find_address(session, Channel.SMS, PHONE).participant
+    assert person.status is ParticipantStatus.PAUSED
+    kinds = sorted(flag.kind.value for flag in session.scalars(select(Flag)))
+    assert kinds == ["erasure_request", "stop_request"]
+
+
+def test_a_yes_days_after_the_question_is_not_taken_as_confirming(session, clock):
+    send(session, "delete my data")
+    clock.shift(timedelta(days=3))
+    send(session, "yes")
+    person = find_address(session, Channel.SMS, PHONE).participant
+    assert person.status is ParticipantStatus.ACTIVE
+    (flag,) = session.scalars(select(Flag)).all()
+    assert flag.status is FlagStatus.OPEN

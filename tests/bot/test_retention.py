@@ -13,6 +13,7 @@ from bot import retention
 from bot.models import (
     Address,
     Answer,
+    Channel,
     Direction,
     Enrolment,
     Flag,
@@ -166,3 +167,20 @@ def test_someone_who_stopped_long_ago_keeps_their_number_while_a_safeguarding_fl
     session.commit()
     assert run(session).contacts == 0
     assert session.scalar(select(func.count()).select_from(Address)) == 1
+
+
+def test_people_who_stopped_long_ago_lose_the_chat_ids_in_the_ids_of_messages_we_sent(session):
+    person = create_participant(
+        session, status=ParticipantStatus.STOPPED, status_changed_at=NOW - timedelta(days=91)
+    )
+    chat = create_address(session, person, channel=Channel.TELEGRAM, value="5550123456")
+    sent = create_message(
+        session,
+        chat,
+        direction=Direction.OUTBOUND,
+        status=MessageStatus.SENT,
+        provider_id="5550123456:7",
+    )
+    session.commit()
+    run(session)
+    assert session.get(Message, sent.id).provider_id is None

@@ -41,7 +41,7 @@ def test_the_labelled_set_covers_slang_misspellings_spacing_leetspeak_and_negati
         ("KILL   MY-SELF", "kill myself"),
         ("I've been self harming", "self harm"),
         ("selfharm", "self harm"),
-        ("i wnat to die", "want to die"),
+        ("wnat to die", "want to die"),
         ("sucide", "suicide"),
         ("su1c1de", "suicide"),
         ("dieeeee wanna dieeee", "wanna die"),

@@ -24,6 +24,7 @@ from bot.models import (
     InviteStatus,
     Message,
     MessageStatus,
+    Participant,
     ParticipantStatus,
     PendingQuestion,
     Rsvp,
@@ -340,3 +341,40 @@ def test_the_signposting_is_tried_even_on_an_address_the_network_marked_stopped(
     assert sent_now(session, NOW) == [reply.id]
     session.expire_all()
     assert session.get(Message, reminder.id).status is MessageStatus.CANCELLED
+
+
+def test_a_survey_question_still_waiting_to_go_is_withdrawn_so_only_the_signposting_follows(
+    session, clock
+):
+    participant = create_participant(session)
+    address = create_address(session, participant, channel=Channel.WHATSAPP, value=PHONE)
+    held = create_message(
+        session,
+        address,
+        direction=Direction.OUTBOUND,
+        kind="survey",
+        status=MessageStatus.HELD,
+        body="How was the session today?",
+    )
+    session.commit()
+    (reply,) = replies_to(session, send(session, RISK, channel=Channel.WHATSAPP))
+    session.expire_all()
+    assert session.get(Message, held.id).status is MessageStatus.CANCELLED
+    claim = claim_due(session, Settings(), [Channel.WHATSAPP], NOW, 50)
+    assert [claimed.message_id for claimed in claim.claimed] == [reply.id]
+
+
+def test_leave_me_alone_with_a_risk_phrase_gets_signposting_and_pauses_messages(session, clock):
+    (reply,) = replies_to(session, send(session, "leave me alone i want to die"))
+    assert reply.body == SIGNPOSTING
+    person = session.get(Message, reply.id).participant_id
+    assert session.get(Participant, person).status is ParticipantStatus.PAUSED
+    kinds = sorted(f.kind.value for f in session.scalars(select(Flag)))
+    assert kinds == ["safeguarding", "stop_request"]
+
+
+def test_wanting_to_stop_living_is_not_read_as_a_request_to_stop_messages(session, clock):
+    (reply,) = replies_to(session, send(session, "I want to stop living"))
+    assert reply.body == SIGNPOSTING
+    assert session.get(Participant, reply.participant_id).status is ParticipantStatus.ACTIVE
+    assert [f.kind for f in session.scalars(select(Flag))] == [FlagKind.SAFEGUARDING]

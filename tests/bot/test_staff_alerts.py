@@ -4,6 +4,9 @@ HTTP duty line on loopback receive what the worker sends. On SQLite and PostgreS
 from __future__ import annotations
 
 import json
+import socket
+import ssl
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -133,3 +136,69 @@ def test_no_mail_server_listening_leaves_the_alert_queued_for_another_try(engine
     (alert,) = alerts(engine)
     assert (alert.status, alert.attempts) == (AlertStatus.QUEUED, 1)
     assert alert.error_text.startswith("ConnectionRefusedError")
+
+
+def test_starttls_checks_the_mail_servers_certificate_and_name(monkeypatch):
+    seen = {}
+
+    class RecordingSMTP:
+        """Stands in for smtplib.SMTP to see what STARTTLS is asked to trust."""
+
+        def __init__(self, host, port, timeout):
+            seen["host"] = host
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self, context=None):
+            seen["context"] = context
+
+        def login(self, *_):
+            pass
+
+        def send_message(self, _):
+            pass
+
+    monkeypatch.setattr(staff_alerts.smtplib, "SMTP", RecordingSMTP)
+    settings = Settings(
+        safeguarding=SafeguardingSettings(
+            alert_emails=("duty@example.org",), smtp_host="mail.example.org", smtp_starttls=True
+        )
+    )
+    staff_alerts.send_email(settings, 1, NOW)
+    context = seen["context"]
+    assert context is not None
+    assert context.verify_mode is ssl.CERT_REQUIRED
+    assert context.check_hostname is True
+
+
+def test_a_duty_line_answering_nonsense_fails_that_alert_only_and_the_rest_still_go(engine, smtp):
+    inbox, port = smtp
+    nonsense = socket.create_server(("127.0.0.1", 0))
+    threading.Thread(target=_answer_nonsense, args=(nonsense,), daemon=True).start()
+    url = f"http://127.0.0.1:{nonsense.getsockname()[1]}/duty"
+    try:
+        settings = alerting(smtp_port=port, webhook=url)
+        raise_by_message(engine, settings)
+        assert staff_alerts.send_due(make_session_factory(engine), settings, NOW) == 1
+    finally:
+        nonsense.close()
+    email, webhook = alerts(engine)
+    assert (email.via, email.status) == ("email", AlertStatus.SENT)
+    assert (webhook.via, webhook.status) == ("webhook", AlertStatus.QUEUED)
+    assert webhook.error_text == "BadStatusLine"
+    assert len(inbox.mails) == 1
+
+
+def _answer_nonsense(server: socket.socket) -> None:
+    try:
+        while True:
+            connection, _ = server.accept()
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"garbage\r\n")
+    except OSError:
+        pass  # the test closed the socket
