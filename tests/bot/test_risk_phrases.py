@@ -134,3 +134,21 @@ def test_a_file_broken_while_running_keeps_the_last_good_list_and_says_so(tmp_pa
     # Start-up and `voices messages check` still refuse the broken file.
     with pytest.raises(PhraseFileError):
         risk_phrases.check(path)
+
+
+def test_a_file_that_cannot_be_read_also_keeps_the_last_good_list(tmp_path, monkeypatch):
+    path = tmp_path / "safeguarding.toml"
+    path.write_text('[phrases]\nen = ["want to die"]\n', encoding="utf-8")
+    assert find("i want to die", path) is not None
+    path.write_text('[phrases]\nen = ["want to die", "kms"]\n', encoding="utf-8")
+    real = Path.read_text
+
+    def refuse(self, *args, **kwargs):
+        if self == path:
+            raise PermissionError(13, "Permission denied")  # saved by another user, say
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", refuse)
+    assert find("i want to die", path) == risk_phrases.Match("want to die")
+    with pytest.raises(PhraseFileError, match="cannot be read"):
+        risk_phrases.check(path)
