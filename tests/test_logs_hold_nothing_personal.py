@@ -59,6 +59,8 @@ from bot.models import (
     CourseSession,
     Direction,
     Enrolment,
+    Flag,
+    FlagKind,
     Message,
     MessageStatus,
     Participant,
@@ -522,6 +524,10 @@ def providers_post_webhooks(service: Service) -> None:
         signature = sign(service.public_url + path, form, TWILIO_TOKEN)
         status, _, _ = twilio.post(path, form, {"X-Twilio-Signature": signature})
         assert status == 200
+    # A message suggesting risk: signposting, an urgent flag, an audit record, a paused survey.
+    form = sms_form(body=f"{BODY} i want to end it all", sender=NUMBER, sid=random_sid())
+    signature = sign(service.public_url + path, form, TWILIO_TOKEN)
+    assert twilio.post(path, form, {"X-Twilio-Signature": signature})[0] == 200
     form = sms_form(body=BODY, sender=NUMBER, sid=random_sid())
     forged = sign(service.public_url + path, form, "a-guessed-token")
     assert twilio.post(path, form, {"X-Twilio-Signature": forged})[0] == 403
@@ -585,6 +591,9 @@ def test_a_run_of_the_main_flows_logs_no_number_body_name_or_token(
             Channel.TELEGRAM,
         }
         assert any((key or "").startswith("reminder:") for _, _, key in sent), sent
+        with service.sessions() as db:
+            flagged = db.scalars(select(Flag.kind)).all()
+        assert FlagKind.SAFEGUARDING in flagged, "the risk message raised no flag"
         assert service.twilio.refused == 0
         seen = telegram_emulator.post("/getUpdates", {"token": BOT_TOKEN, "chatId": CHAT_ID})
         assert seen["result"], "the Telegram emulator received nothing"
