@@ -32,7 +32,7 @@ from bot.models import (
     utcnow,
 )
 from bot.outbox import cancel_pending
-from bot.participants import set_status
+from bot.participants import hold_for_stop_request, set_status
 from bot.reminders import rsvp as _rsvp_handlers  # noqa: F401  registers the RSVP handlers
 from bot.reminders.firing import catch_up
 from bot.surveys.answering import expects_own_words  # also registers the survey handlers
@@ -106,18 +106,17 @@ def join(turn: Turn) -> bool:
 def stop_in_words(turn: Turn) -> bool:
     if not keywords.is_stop_request(turn.text):
         return False
-    raise_flag(
-        turn.session,
-        FlagKind.STOP_REQUEST,
-        participant_id=turn.participant.id,
-        message_id=turn.message_id,
-    )
     if not keywords.is_clear_stop_request(turn.text) and _answer_in_own_words_expected(turn):
         # "The bus stop is too far" answers the question: it is kept as the answer. Staff
         # still see the flag, in case it was a request after all.
+        raise_flag(
+            turn.session,
+            FlagKind.STOP_REQUEST,
+            participant_id=turn.participant.id,
+            message_id=turn.message_id,
+        )
         return False
-    if turn.participant.status is ParticipantStatus.ACTIVE:
-        set_status(turn.participant, ParticipantStatus.PAUSED)
+    hold_for_stop_request(turn.session, turn.participant, turn.message_id)
     # Whatever we had asked (say, "are you coming?" on a reminder now held) is dropped, so
     # their next "yes" means "start again", not an answer to a question they never saw.
     conversation.clear(turn.session, turn.participant.id)

@@ -25,7 +25,7 @@ from bot.models import (
     utcnow,
 )
 from bot.outbox import cancel_pending
-from bot.participants import set_status
+from bot.participants import hold_for_stop_request, set_status
 from bot.turn import Turn
 
 # Every message of this exchange goes even to someone who has opted out: leaving completely
@@ -60,14 +60,7 @@ def ask(turn: Turn) -> bool:
     )
     if keywords.is_clear_stop_request(turn.text):
         # "Stop texting me and delete my number": the stop cannot wait for the yes or no.
-        raise_flag(
-            turn.session,
-            FlagKind.STOP_REQUEST,
-            participant_id=turn.participant.id,
-            message_id=turn.message_id,
-        )
-        if turn.participant.status is ParticipantStatus.ACTIVE:
-            set_status(turn.participant, ParticipantStatus.PAUSED)
+        hold_for_stop_request(turn.session, turn.participant, turn.message_id)
     turn.session.flush()
     audit.record(turn.session, "erasure.requested", target=flag)
     set_pending(turn.session, turn.participant.id, Next(PendingQuestion.ERASURE_CONFIRM))

@@ -87,6 +87,7 @@ def cancel_pending(
     participant_id: int,
     *,
     keep_kind: str | None = None,
+    only_kind: str | None = None,
     even_safety: bool = False,
 ) -> int:
     """Withdraw every not-yet-sent message to one participant. Returns how many.
@@ -100,6 +101,8 @@ def cancel_pending(
     ]
     if keep_kind is not None:
         conditions.append(Message.kind != keep_kind)
+    if only_kind is not None:
+        conditions.append(Message.kind == only_kind)
     if not even_safety:
         conditions.append(Message.kind != SAFETY_KIND)
     result = session.execute(

@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from bot.models import Address, Channel, Participant, ParticipantStatus, utcnow
+from bot.flags import raise_flag
+from bot.models import Address, Channel, FlagKind, Participant, ParticipantStatus, utcnow
 from bot.pseudonyms import new_pseudonym
 
 
@@ -44,3 +45,11 @@ def set_status(participant: Participant, status: ParticipantStatus) -> None:
     if participant.status is not status:
         participant.status = status
         participant.status_changed_at = utcnow()
+
+
+def hold_for_stop_request(session: Session, participant: Participant, message_id: int) -> None:
+    """Someone asked in words to stop: staff get a flag, and non-essential messages are held
+    (paused, not stopped: a person reads the words and decides). Anyone not active stays so."""
+    raise_flag(session, FlagKind.STOP_REQUEST, participant_id=participant.id, message_id=message_id)
+    if participant.status is ParticipantStatus.ACTIVE:
+        set_status(participant, ParticipantStatus.PAUSED)

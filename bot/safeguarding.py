@@ -21,18 +21,13 @@ from bot import audit, conversation, keywords, risk_phrases, staff_alerts
 from bot.events import Reply
 from bot.flags import raise_flag
 from bot.models import (
-    Direction,
     FlagKind,
     InviteStatus,
-    Message,
-    MessageStatus,
-    ParticipantStatus,
     PendingQuestion,
     SurveyInvite,
-    utcnow,
 )
-from bot.outbox import NOT_YET_SENT, SAFETY_KIND
-from bot.participants import set_status
+from bot.outbox import SAFETY_KIND, cancel_pending
+from bot.participants import hold_for_stop_request
 from bot.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -79,11 +74,7 @@ def respond(turn: Turn, found: risk_phrases.Match) -> None:
     if keywords.is_clear_stop_request(turn.text):
         # "Leave me alone, I want to die": the signposting still goes, and the request to stop
         # is honoured as it would be on its own (bot.engine.stop_in_words), with no more words.
-        raise_flag(
-            session, FlagKind.STOP_REQUEST, participant_id=person.id, message_id=turn.message_id
-        )
-        if person.status is ParticipantStatus.ACTIVE:
-            set_status(person, ParticipantStatus.PAUSED)
+        hold_for_stop_request(session, person, turn.message_id)
     log.warning("safeguarding: flag %s raised for message %s", flag.id, turn.message_id)
 
 
@@ -95,17 +86,7 @@ def pause_surveys(session: Session, participant_id: int) -> int:
         session.delete(state)
     # A question still waiting to go (held for WhatsApp's window, say, which their message has
     # just opened) must not follow the signposting. It is asked again when the survey resumes.
-    session.execute(
-        update(Message)
-        .where(
-            Message.participant_id == participant_id,
-            Message.direction == Direction.OUTBOUND,
-            Message.kind == "survey",
-            Message.status.in_(NOT_YET_SENT),
-        )
-        .values(status=MessageStatus.CANCELLED, status_changed_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    cancel_pending(session, participant_id, only_kind="survey")
     result = session.execute(
         update(SurveyInvite)
         .where(

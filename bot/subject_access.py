@@ -30,10 +30,6 @@ from bot.models import (
 )
 
 
-def find(session: Session, pseudonym: str) -> Participant | None:
-    return session.scalar(select(Participant).where(Participant.pseudonym == pseudonym))
-
-
 def report(session: Session, person: Participant, zone: ZoneInfo, service: str) -> str:
     return "\n".join(_lines(session, person, zone, service)) + "\n"
 

@@ -13,6 +13,7 @@ from bot.audit import record
 from bot.db import transaction
 from bot.erasure import CannotErase, erase
 from bot.models import StaffRole, StaffUser
+from bot.participant_pages import find_participant
 from voices.runtime import runtime_from_context
 
 
@@ -37,7 +38,7 @@ def erase_command(ctx: click.Context, pseudonym: str, by_email: str, yes: bool) 
             raise click.ClickException("that was not the pseudonym, so nothing was erased")
     with transaction(runtime.sessions) as session:
         admin = _admin(session, by_email)
-        person = subject_access.find(session, pseudonym)
+        person = find_participant(session, pseudonym)
         if person is None:
             raise click.ClickException(f"there is no participant {pseudonym}")
         try:
@@ -68,7 +69,7 @@ def export_command(ctx: click.Context, pseudonym: str, out: Path, by_email: str)
     settings = runtime.settings
     with transaction(runtime.sessions) as session:
         staff = _staff(session, by_email)
-        person = subject_access.find(session, pseudonym)
+        person = find_participant(session, pseudonym)
         if person is None:
             raise click.ClickException(f"there is no participant {pseudonym}")
         text = subject_access.report(

@@ -127,45 +127,39 @@ def session_cancel_confirm(session_id: int):
 
 @blueprint.post("/sessions/<int:session_id>/cancel")
 def session_cancel(session_id: int):
-    with unit_of_work() as db:
-        found = get_or_404(db, CourseSession, session_id)
-        if found.status is SessionStatus.CANCELLED:
-            told = None
-        else:
-            told = cancel_session(db, found, settings(), utcnow())
-            record(
-                db,
-                "session.cancelled",
-                staff_user_id=g.staff.id,
-                target=found,
-                detail={"told": told},
-            )
-    if told is None:
-        flash("That session was already cancelled.")
-    else:
-        flash(f"Session cancelled. Its reminders are withdrawn; {people(told)} told.")
-    return redirect(url_for("admin.session_page", session_id=session_id))
+    return _change_status(
+        session_id,
+        SessionStatus.CANCELLED,
+        cancel_session,
+        "session.cancelled",
+        "That session was already cancelled.",
+        "Session cancelled. Its reminders are withdrawn; {told} told.",
+    )
 
 
 @blueprint.post("/sessions/<int:session_id>/restore")
 def session_restore(session_id: int):
+    return _change_status(
+        session_id,
+        SessionStatus.SCHEDULED,
+        restore_session,
+        "session.restored",
+        "That session is already on.",
+        "Session back on. Its reminders are planned again; {told} told.",
+    )
+
+
+def _change_status(session_id: int, to, change, action: str, already: str, done: str):
+    """Cancel or restore a session: its people are told, and it is audited. A second press
+    (a double click, a stale page) changes nothing and says so."""
     with unit_of_work() as db:
         found = get_or_404(db, CourseSession, session_id)
-        if found.status is SessionStatus.SCHEDULED:
+        if found.status is to:
             told = None
         else:
-            told = restore_session(db, found, settings(), utcnow())
-            record(
-                db,
-                "session.restored",
-                staff_user_id=g.staff.id,
-                target=found,
-                detail={"told": told},
-            )
-    if told is None:
-        flash("That session is already on.")
-    else:
-        flash(f"Session back on. Its reminders are planned again; {people(told)} told.")
+            told = change(db, found, settings(), utcnow())
+            record(db, action, staff_user_id=g.staff.id, target=found, detail={"told": told})
+    flash(already if told is None else done.format(told=people(told)))
     return redirect(url_for("admin.session_page", session_id=session_id))
 
 
