@@ -59,6 +59,7 @@ def queued_row(
     now: datetime,
     not_after: datetime | None = None,
     enrolment_id: int | None = None,
+    broadcast_id: int | None = None,
 ) -> dict[str, Any]:
     """One queued, non-urgent message as a plain row, for producers that insert many at once
     (bot.reminders.audience.insert_rows) rather than one ORM object at a time."""
@@ -68,6 +69,7 @@ def queued_row(
         "participant_id": participant_id,
         "address_id": address_id,
         "enrolment_id": enrolment_id,
+        "broadcast_id": broadcast_id,
         "body": reply.text,
         "kind": reply.kind,
         "choices": [list(choice) for choice in reply.choices] or None,

@@ -1,6 +1,7 @@
 """The data model. Import models from here: `from bot.models import Participant`."""
 
 from bot.models.base import Base, UTCDateTime, utcnow
+from bot.models.broadcasts import Broadcast
 from bot.models.conversations import ConversationState, PendingQuestion, StatusEvent
 from bot.models.courses import (
     Attendance,
@@ -48,6 +49,7 @@ __all__ = [
     "Attendance",
     "AuditEvent",
     "Base",
+    "Broadcast",
     "Channel",
     "Cohort",
     "Consent",

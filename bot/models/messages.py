@@ -58,6 +58,14 @@ class Message(Base):
         Index("ix_messages_outbox", "status", "urgent", "next_attempt_at", "id"),
         Index("ix_messages_participant_id_created_at", "participant_id", "created_at"),
         Index("ix_messages_enrolment_id", "enrolment_id"),
+        # A group message's progress. Partial: most messages belong to no group message, and
+        # an inbound webhook should not pay to index a NULL.
+        Index(
+            "ix_messages_broadcast_id",
+            "broadcast_id",
+            sqlite_where=text("broadcast_id IS NOT NULL"),
+            postgresql_where=text("broadcast_id IS NOT NULL"),
+        ),
         # The dashboard's unread replies, newest first: only inbound messages nobody has read.
         Index(
             "ix_messages_unread",
@@ -78,6 +86,8 @@ class Message(Base):
     # The booking a reminder, change notice or follow-up is about, so that moving or
     # cancelling a session can find what is still waiting to go.
     enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("enrolments.id"))
+    # The group message this is one copy of (bot.broadcasts).
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))
     # Exactly what the person wrote or what we sent. Never trimmed, never corrected.
     body: Mapped[str] = mapped_column(Text)
     provider_id: Mapped[str | None] = mapped_column(String(64))

@@ -7,21 +7,22 @@ is queued all at once and sent paced by the worker, never in a burst."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, insert, select
 from sqlalchemy.orm import Session
 
+from bot.events import Reply
 from bot.models import (
     Address,
     AddressStatus,
     Channel,
-    Direction,
     Message,
-    MessageStatus,
     Participant,
     ParticipantStatus,
     utcnow,
 )
+from bot.outbox import queued_row
 
 # Which address to use when a person has several: the free channels first.
 PREFERENCE = {Channel.TELEGRAM: 0, Channel.SIMULATOR: 1, Channel.WHATSAPP: 2, Channel.SMS: 3}
@@ -70,37 +71,45 @@ def best_addresses(
 
 
 def queue_broadcast(
-    session: Session, participant_ids: Iterable[int], text: str, *, kind: str, key: str
+    session: Session,
+    participant_ids: Iterable[int],
+    text: str,
+    *,
+    kind: str,
+    key: str,
+    not_after: datetime | None = None,
+    broadcast_id: int | None = None,
 ) -> int:
     """Queue `text` once to each reachable participant. Returns how many were queued.
 
     `key` names the broadcast; with it, queueing the same broadcast again adds nobody twice
-    (each row's send_key is unique)."""
+    (each row's send_key is unique). Copies not sent by `not_after` expire."""
     chosen = best_addresses(
         session, participant_ids, (ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED)
     )
-    already = set(
-        session.scalars(select(Message.send_key).where(Message.send_key.like(f"{kind}:{key}:%")))
+    # By the group message's own index when there is one: a LIKE cannot use the send_key
+    # index on PostgreSQL, and would read every message ever sent.
+    keys = select(Message.send_key).where(
+        Message.broadcast_id == broadcast_id
+        if broadcast_id is not None
+        else Message.send_key.like(f"{kind}:{key}:%")
     )
+    already = set(session.scalars(keys))
     now = utcnow()
     rows = [
-        {
-            "direction": Direction.OUTBOUND,
-            "channel": channel,
-            "participant_id": participant_id,
-            "address_id": address_id,
-            "body": text,
-            "kind": kind,
-            "status": MessageStatus.QUEUED,
-            "send_key": f"{kind}:{key}:{participant_id}",
-            "urgent": False,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
+        queued_row(
+            participant_id=participant_id,
+            address_id=address_id,
+            channel=channel,
+            reply=Reply(text, kind=kind),
+            send_key=f"{kind}:{key}:{participant_id}",
+            now=now,
+            not_after=not_after,
+            broadcast_id=broadcast_id,
+        )
         for participant_id, (address_id, channel) in sorted(chosen.items())
         if f"{kind}:{key}:{participant_id}" not in already
     ]
     if rows:
-        session.execute(insert(Message), rows)
+        session.connection().execute(insert(Message.__table__), rows)
     return len(rows)

@@ -163,6 +163,7 @@ def test_the_key_pages_have_no_wcag_22_aa_violations_axe_can_find(page: Page, li
         "survey results": f"/admin/surveys/{ids['run']}",
         "ask the group": "/admin/ask",
         "you said, we did": "/admin/you-said",
+        "group messages": "/admin/group-messages",
         "measures": "/admin/measures",
         "exports": "/admin/exports",
         "import": "/admin/import",
@@ -197,6 +198,12 @@ def test_the_key_pages_have_no_wcag_22_aa_violations_axe_can_find(page: Page, li
     page.get_by_role("button", name="Check the question").click()
     expect(page.get_by_role("heading", name="What each person gets")).to_be_visible()
     check("ask the group, checked")
+    page.goto(f"{live_app.url}/admin/group-messages")
+    page.get_by_label("Message", exact=True).fill("Art is in Room 2 next week.")
+    page.get_by_label("Course code").fill("ART1")
+    page.get_by_role("button", name="Check the message").click()
+    expect(page.get_by_role("heading", name="Check before you send")).to_be_visible()
+    check("group messages, checked")
     page.goto(f"{live_app.url}/admin/surveys")
     page.get_by_role("button", name="Start the survey").click()
     expect(page.get_by_role("alert")).to_be_visible()
