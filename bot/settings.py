@@ -184,6 +184,9 @@ class Settings:
     surveys: SurveySettings = field(default_factory=SurveySettings)
     safeguarding: SafeguardingSettings = field(default_factory=SafeguardingSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    # Where each value not left at its default came from, by "section.key": "file" or
+    # "environment". The admin settings page shows it, and will not override the environment.
+    origins: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
 # Each key: (checker, example shown when the value is wrong). Checkers return the clean value
@@ -292,19 +295,30 @@ def load_settings(
     raw = _read_file(path, explicit=path != DEFAULT_CONFIG_PATH)
     source = str(path)
     sections: dict[str, dict[str, Any]] = {}
+    origins: dict[str, str] = {}
     for name, schema in SCHEMA.items():
         values = _section_from_file(raw, name, source)
-        values.update(_section_from_env(env, name, schema))
+        origins.update(dict.fromkeys((f"{name}.{key}" for key in values), "file"))
+        from_env = _section_from_env(env, name, schema)
+        origins.update(dict.fromkeys((f"{name}.{key}" for key in from_env), "environment"))
+        values.update(from_env)
         sections[name] = _check_section(name, schema, values, source)
     _apply_secrets(sections, env)
     settings = Settings(
         source=source,
         **{name: SECTION_TYPES[name](**vals) for name, vals in sections.items()},
+        origins=origins,
     )
     _check_channels(settings)
+    check_together(settings)
+    _check_phrases()
+    return settings
+
+
+def check_together(settings: Settings) -> None:
+    """The checks that need more than one setting. Also run on a change from the admin page."""
     _check_surveys(settings)
     _check_alerts(settings)
-    return settings
 
 
 def _read_file(path: Path, explicit: bool) -> dict[str, Any]:
@@ -476,6 +490,9 @@ def _check_alerts(settings: Settings) -> None:
             "alert_emails is set but there is no mail server to send through",
             'smtp_host = "smtp.example.org", or alert_emails = ""',
         )
+
+
+def _check_phrases() -> None:
     try:
         risk_phrases.check()
     except risk_phrases.PhraseFileError as exc:

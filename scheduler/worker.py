@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import retention, staff_alerts
 from bot.db import transaction
+from bot.live_settings import LiveSettings
 from bot.models import Channel, utcnow
 from bot.reminders.schedule import plan_unplanned
 from bot.sending.dispatcher import BATCH_SECONDS, Dispatcher
@@ -51,15 +52,22 @@ class Jobs:
     lock_held: Callable[[], bool] = lambda: True
     # Called (from the job thread) when the lock is found lost, to stop the scheduler.
     on_lock_lost: Callable[[], None] = lambda: None
+    # Where an admin's changes on the Settings page come from; None keeps `settings` as given.
+    live: LiveSettings | None = None
 
     def stop(self) -> None:
         """Finish the send in hand, then stop: nothing new is claimed after this."""
         self.dispatcher.stopping.set()
 
     @classmethod
-    def build(cls, sessions, settings, adapters, **dispatcher_options) -> Jobs:
+    def build(cls, sessions, settings, adapters, *, live=None, **dispatcher_options) -> Jobs:
         dispatcher = Dispatcher(sessions, settings, adapters, **dispatcher_options)
-        return cls(sessions, settings, adapters, dispatcher)
+        return cls(sessions, settings, adapters, dispatcher, live=live)
+
+    def follow_changes(self) -> None:
+        """Take up any change an admin made on the Settings page since the last pass."""
+        if self.live is not None:
+            self.settings = self.dispatcher.settings = self.live.current()
 
     def pass_size(self) -> int:
         # A batch is half a second of the slowest working channel; a pass is PASS_SECONDS of them.
@@ -67,6 +75,7 @@ class Jobs:
         return min(LARGEST_PASS, self.dispatcher.batch_size * batches)
 
     def dispatch_outbox(self) -> None:
+        self.follow_changes()
         if self.dispatcher.stopping.is_set():
             return
         if not self.lock_held():
@@ -80,12 +89,14 @@ class Jobs:
             log.info("dispatch: %s", report)
 
     def fire_due(self) -> None:
+        self.follow_changes()
         with transaction(self.sessions) as session:
             queued = fire_due(session, self.settings, utcnow())
         if queued:
             log.info("fire-due: %d messages queued", queued)
 
     def sweep_outbox(self) -> None:
+        self.follow_changes()
         with transaction(self.sessions) as session:
             report = sweep(session, self.settings, self.adapters.keys(), utcnow())
         if report.unknown or report.released or report.expired:
@@ -96,11 +107,13 @@ class Jobs:
             log.info("sweep: planned reminders for %d sessions that had none", planned)
 
     def alert_staff(self) -> None:
+        self.follow_changes()
         sent = staff_alerts.send_due(self.sessions, self.settings, utcnow())
         if sent:
             log.info("alert-staff: %d alerts sent", sent)
 
     def keep_private(self) -> None:
+        self.follow_changes()
         with transaction(self.sessions) as session:
             report = retention.apply(session, self.settings, utcnow())
         log.info("keep-private: %s", report)

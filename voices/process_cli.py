@@ -34,9 +34,9 @@ def serve(ctx: click.Context, host: str, port: int, production: bool, workers: i
                 "VOICES_SECRET_KEY is not set. Production needs a fixed secret for staff logins.\n"
                 "  Make one with: python -c 'import secrets; print(secrets.token_hex(32))'"
             )
-        run_gunicorn(lambda: create_app(runtime.settings), host, port, workers)
+        run_gunicorn(lambda: create_app(runtime.base), host, port, workers)
         return
-    app = create_app(runtime.settings)
+    app = create_app(runtime.base)
     click.echo(f"Many Voices is listening on http://{host}:{port} (development server).")
     app.run(host=host, port=port, debug=False, use_reloader=False)
 
@@ -57,7 +57,7 @@ def worker(ctx: click.Context, once: bool) -> None:
 
     runtime = runtime_from_context(ctx)
     adapters = build_adapters(runtime.settings)
-    jobs = Jobs.build(runtime.sessions, runtime.settings, adapters)
+    jobs = Jobs.build(runtime.sessions, runtime.settings, adapters, live=runtime.live())
     lost = False
     try:
         with worker_lock(runtime.engine, wait=not once) as still_held:

@@ -11,16 +11,24 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import make_engine, make_session_factory
+from bot.db import make_engine, make_session_factory, reading_only
+from bot.live_settings import LiveSettings
 from bot.migrate import current_revision, head_revision
 from bot.settings import ConfigError, Settings, load_settings
 
 
 @dataclass
 class Runtime:
+    # With any change an admin made on the Settings page, as it stood when the command began.
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    # What config.toml and the environment say: long-running processes start from this and
+    # follow the admin page's changes as they are made (bot.live_settings).
+    base: Settings
+
+    def live(self) -> LiveSettings:
+        return LiveSettings(self.base, make_session_factory(reading_only(self.engine)))
 
 
 def settings_or_exit(config_path: str | None = None) -> Settings:
@@ -45,7 +53,13 @@ def database_or_exit(settings: Settings, *, require_current: bool = True) -> Run
             "the database is not up to date with this version of Many Voices.\n"
             "  Run `voices db upgrade` (or `voices init` for a new install)."
         )
-    return Runtime(settings, engine, make_session_factory(engine))
+    sessions = make_session_factory(engine)
+    if not require_current:
+        # An older schema may have no table of changes yet: the file's settings it is.
+        return Runtime(settings, engine, sessions, settings)
+    runtime = Runtime(settings, engine, sessions, settings)
+    runtime.settings = runtime.live().refresh()
+    return runtime
 
 
 def runtime_from_context(ctx: click.Context) -> Runtime:

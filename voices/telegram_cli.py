@@ -64,6 +64,7 @@ def poll(ctx: click.Context, interval: float) -> None:
     """Fetch updates by polling, for running without a public address. Stop with Ctrl-C."""
     runtime = runtime_from_context(ctx)
     token, tg = _require_token(runtime), runtime.settings.telegram
+    live = runtime.live()  # a long-running process: it follows the Settings page's changes
 
     async def handle(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
@@ -72,7 +73,7 @@ def poll(ctx: click.Context, interval: float) -> None:
             log.warning("telegram poll: skipped an update that could not be read")
             return
         with transaction(runtime.sessions) as session:
-            apply_event(session, event, runtime.settings)
+            apply_event(session, event, live.current())
         if update.callback_query is not None:
             await update.callback_query.answer()
 

@@ -9,7 +9,8 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot.db import make_engine, make_session_factory
+from bot.db import make_engine, make_session_factory, reading_only
+from bot.live_settings import LiveSettings
 from bot.log_privacy import keep_logs_private
 from bot.settings import Settings, load_settings
 from webhooks import admin, errors, health, pictures, telegram, twilio
@@ -40,7 +41,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     engine = make_engine(settings.database.url)
     app.extensions["voices"] = {
-        "settings": settings,
+        # What config.toml and the environment say, with the admin page's changes on top,
+        # read again every few seconds (bot.live_settings).
+        "settings": LiveSettings(settings, make_session_factory(reading_only(engine))),
         "engine": engine,
         "sessions": make_session_factory(engine),
     }

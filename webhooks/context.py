@@ -13,7 +13,8 @@ from bot.settings import Settings
 
 
 def settings() -> Settings:
-    return current_app.extensions["voices"]["settings"]
+    """The settings in force now, with any change an admin made on the Settings page."""
+    return current_app.extensions["voices"]["settings"].current()
 
 
 @contextmanager

@@ -25,6 +25,7 @@ from bot.models.people import (
     Participant,
     ParticipantStatus,
 )
+from bot.models.setting_changes import SettingChange
 from bot.models.staff import AuditEvent, StaffRole, StaffUser
 from bot.models.surveys import (
     Action,
@@ -74,6 +75,7 @@ __all__ = [
     "Rsvp",
     "RunKind",
     "SessionStatus",
+    "SettingChange",
     "StaffAlert",
     "StaffRole",
     "StaffUser",

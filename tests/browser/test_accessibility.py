@@ -169,6 +169,7 @@ def test_the_key_pages_have_no_wcag_22_aa_violations_axe_can_find(page: Page, li
         "import": "/admin/import",
         "staff": "/admin/staff",
         "audit log": "/admin/audit",
+        "settings": "/admin/settings",
         "safeguarding flag": f"/admin/flags/{ids['flag']}",
         "not found": "/admin/participants/V-NOBODY",
     }
@@ -204,6 +205,11 @@ def test_the_key_pages_have_no_wcag_22_aa_violations_axe_can_find(page: Page, li
     page.get_by_role("button", name="Check the message").click()
     expect(page.get_by_role("heading", name="Check before you send")).to_be_visible()
     check("group messages, checked")
+    page.goto(f"{live_app.url}/admin/settings")
+    page.get_by_label("Day-before reminder time").fill("25:00")
+    page.get_by_role("button", name="Save reminders settings").click()
+    expect(page.locator(".error-summary")).to_contain_text("Day-before reminder time")
+    check("settings, a bad value")
     page.goto(f"{live_app.url}/admin/surveys")
     page.get_by_role("button", name="Start the survey").click()
     expect(page.get_by_role("alert")).to_be_visible()
