@@ -20,11 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import retention, staff_alerts
 from bot.db import transaction
+from bot.due import fire_due
 from bot.live_settings import LiveSettings
 from bot.models import Channel, utcnow
 from bot.reminders.schedule import plan_unplanned
@@ -32,7 +35,6 @@ from bot.sending.dispatcher import BATCH_SECONDS, Dispatcher
 from bot.sending.envelope import Adapter
 from bot.sending.sweeper import sweep
 from bot.settings import Settings
-from scheduler.due import fire_due
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +141,11 @@ SCHEDULE = [
 DAILY = [("keep-private", "keep_private", 2, 30, 6 * 3600)]
 
 
-def build_scheduler(jobs: Jobs) -> BlockingScheduler:
-    scheduler = BlockingScheduler(timezone="UTC", executors={"default": ThreadPoolExecutor(1)})
+def build_scheduler(jobs: Jobs, *, background: bool = False) -> BaseScheduler:
+    """The worker's scheduler. `background` runs it in a thread beside the web process, which
+    only `voices demo` does: in production the worker is its own process."""
+    kind = BackgroundScheduler if background else BlockingScheduler
+    scheduler = kind(timezone="UTC", executors={"default": ThreadPoolExecutor(1)})
     for job_id, method, seconds, grace in SCHEDULE:
         scheduler.add_job(
             getattr(jobs, method),

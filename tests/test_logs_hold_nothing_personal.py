@@ -8,7 +8,7 @@ and catches every log record the process makes on the way:
       a staff login, a CSV import of participants, a search by name, a participant's page,
       a revealed number; signed Twilio SMS and WhatsApp webhooks, a Telegram webhook with its
       secret token, and a forged webhook of each kind (403)
-    `voices worker --once`: a session reminder falls due (scheduler.due.fire_due), and the
+    `voices worker --once`: a session reminder falls due (bot.due.fire_due), and the
       dispatcher sends everything queued through the real Twilio adapter to Prism and the real
       Telegram adapter to the Telegram emulator
     a message a member of staff writes on the participant's page, sent by the worker's own

@@ -75,6 +75,7 @@ def _register_commands() -> None:
         attendance_cli,
         course_cli,
         data_cli,
+        demo_cli,
         messages_cli,
         participant_cli,
         process_cli,
@@ -86,6 +87,7 @@ def _register_commands() -> None:
 
     modules = (
         process_cli,
+        demo_cli,
         staff_cli,
         data_cli,
         telegram_cli,

@@ -19,7 +19,8 @@ from webhooks import admin, errors, health, pictures, telegram, twilio
 MAX_REQUEST_BYTES = 64 * 1024
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None, *, demo: bool = False) -> Flask:
+    """The web process. `demo` adds the phone simulator page: only `voices demo` sets it."""
     settings = settings or load_settings()
     # Also when the app is served by something other than `voices serve`.
     keep_logs_private()
@@ -60,4 +61,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         admin.blueprint,
     ):
         app.register_blueprint(blueprint)
+    if demo:
+        from webhooks import simulator
+
+        app.register_blueprint(simulator.blueprint)
     return app

@@ -15,6 +15,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from bot.due import fire_due
 from bot.models import (
     Channel,
     ConversationState,
@@ -42,7 +43,6 @@ from bot.reminders.session_changes import (
     restore_session,
 )
 from bot.settings import ReminderSettings
-from scheduler.due import fire_due
 from tests.factories import (
     create_address,
     create_consent,

@@ -11,6 +11,7 @@ import time_machine
 from sqlalchemy import delete, select, update
 
 from bot import copy
+from bot.due import fire_due
 from bot.events import InboundMessage, split_tag
 from bot.inbox import receive
 from bot.models import (
@@ -36,7 +37,6 @@ from bot.reminders.schedule import schedule_session
 from bot.settings import Settings
 from bot.surveys import definitions, runs, stepping
 from bot.surveys.stepping import fire_due_surveys
-from scheduler.due import fire_due
 from tests.factories import (
     create_address,
     create_consent,
