@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.events import InboundMessage
+from bot.events import InboundMessage, split_tag, storable_text
 from bot.inbox import Receipt, receive
 from bot.models import (
     Address,
@@ -113,8 +113,14 @@ def type_on(
     """What the person typed, or the button they pressed, into the inbox. `token` comes from
     the phone's form, so pressing Send twice is one message, as with a provider's replay."""
     value = session.get(Address, phone.address_id).value
+    tag = None
+    if button:
+        # As a Telegram button press: the value pressed is kept; the tag says which question.
+        text, tag = split_tag(text)
     return receive(
         session,
-        InboundMessage(phone.channel, value, f"SIM-{token}", text, button=button),
+        InboundMessage(
+            phone.channel, value, f"SIM-{token}", storable_text(text), button=button, tag=tag
+        ),
         settings,
     )
