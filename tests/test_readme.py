@@ -27,7 +27,8 @@ def test_ci_runs_the_readme_test_command_exactly():
     assert test_command in ci_lines
 
 
-def test_the_readme_run_command_starts_the_service():
+def test_the_readme_run_command_installs_and_starts_the_demo():
     run_command = quickstart_commands()[0]
     assert run_command.startswith("python3 -m venv .venv")
-    assert "voices" in run_command
+    # tests/browser/test_demo_story.py runs this very command's last step, `voices demo`.
+    assert run_command.endswith("&& .venv/bin/voices demo")
