@@ -23,6 +23,7 @@ from bot.models import (
     PendingQuestion,
     utcnow,
 )
+from bot.outbox import cancel_pending
 from bot.reminders.firing import catch_up
 
 if TYPE_CHECKING:  # consent is imported by turn, so only type checkers may import turn here
@@ -73,6 +74,11 @@ def invite(session: Session, participant: Participant, service: str) -> list[Rep
     return [hello, start(session, participant)]
 
 
+# What a "no" to session messages withdraws. A notice that a session moved or was cancelled
+# still goes: it is about a booking they made, not a reminder.
+WITHDRAWN_ON_NO = ("reminder", "tutor", "broadcast")
+
+
 def _record(turn: Turn, purpose: ConsentPurpose, granted: bool) -> None:
     version = copy.text("consent.version", turn.participant.language)
     turn.session.add(
@@ -85,6 +91,11 @@ def _record(turn: Turn, purpose: ConsentPurpose, granted: bool) -> None:
         )
     )
     turn.consent_answered = True
+    if purpose is ConsentPurpose.REMINDERS and not granted:
+        # "No" takes effect at once: what is still waiting about their sessions (a group
+        # message held while they were paused, a reminder in quiet hours) is withdrawn.
+        for kind in WITHDRAWN_ON_NO:
+            cancel_pending(turn.session, turn.participant.id, only_kind=kind)
 
 
 def _answer(

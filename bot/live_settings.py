@@ -191,6 +191,8 @@ EDITABLE: tuple[tuple[str, tuple[Editable, ...]], ...] = (
     ),
 )
 BY_NAME = {item.name: item for _, items in EDITABLE for item in items}
+# Stored changes already reported as no longer passing their check: (name, value).
+_WARNED: set[tuple[str, str]] = set()
 
 
 class ChangeError(ValueError):
@@ -234,7 +236,11 @@ def applied(base: Settings, changes: dict[str, str]) -> Settings:
             candidate = _with(result, item, text)
             check_together(candidate)
         except (ValueError, ConfigError):
-            log.warning("the admin page's change to %s no longer passes its check; not used", name)
+            if (name, text) not in _WARNED:  # once, not at every re-read in every process
+                _WARNED.add((name, text))
+                log.warning(
+                    "the admin page's change to %s no longer passes its check; not used", name
+                )
             continue
         result = candidate
     return result
@@ -277,9 +283,11 @@ def change(
         # Another setting must change first, and it lives in the config file.
         raise ChangeError(f"{exc.problem}. First set, in {base.source}: {exc.example}") from None
     before, after = as_text(value_of(current, item)), as_text(value_of(candidate, item))
-    if before == after:
-        return None
     row = rows.get(name)
+    # A stored change that no longer passes is not in force; saving the field replaces it.
+    stale = row is not None and applied(base, {name: row.value}) == base
+    if before == after and not stale:
+        return None
     if after == as_text(value_of(base, item)):
         # Back to the file's value: the file is in charge of it again.
         if row is not None:
@@ -313,15 +321,23 @@ class LiveSettings:
         read_at = self._read_at
         if read_at is not None and time.monotonic() - read_at < self.every:
             return self._current
-        # One thread reads; the others carry on with what is there.
+        # One thread reads; the others carry on with what is there (all wait the first time).
         if self._lock.acquire(blocking=read_at is None):
             try:
-                self.refresh()
+                if self._read_at is read_at:  # nobody read while this thread waited
+                    self._read()
             finally:
                 self._lock.release()
         return self._current
 
     def refresh(self) -> Settings:
+        """Read the changes now: after a save, so this process serves it at once. Under the
+        lock, so a slower read that began before the save cannot put the old value back."""
+        with self._lock:
+            self._read()
+        return self._current
+
+    def _read(self) -> None:
         try:
             with self.sessions() as session:
                 changes = {key: row.value for key, row in read_changes(session).items()}
@@ -333,4 +349,3 @@ class LiveSettings:
         else:
             self._current = applied(self.base, changes)
         self._read_at = time.monotonic()
-        return self._current

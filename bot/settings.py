@@ -304,6 +304,8 @@ def load_settings(
         values.update(from_env)
         sections[name] = _check_section(name, schema, values, source)
     _apply_secrets(sections, env)
+    if env.get("DATABASE_URL"):
+        origins["database.url"] = "environment"
     settings = Settings(
         source=source,
         **{name: SECTION_TYPES[name](**vals) for name, vals in sections.items()},

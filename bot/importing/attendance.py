@@ -88,6 +88,8 @@ def find_session(
         ends = local_to_utc(date.fromordinal(day.toordinal() + 1), time(0, 0), zone)
     except LocalTimeError as exc:  # no zone changes at midnight, but never guess
         raise BadRow(str(exc)) from None
+    except (OverflowError, ValueError):  # 9999-12-31 has no next day
+        raise BadRow(f"{day.isoformat()} is too far ahead") from None
     found = session.scalars(
         select(CourseSession)
         .join(Course, Course.id == CourseSession.course_id)

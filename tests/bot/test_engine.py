@@ -229,3 +229,32 @@ def test_replies_are_urgent_because_they_answer_the_persons_own_message(session)
     reply = session.scalar(select(Message).where(Message.direction == Direction.OUTBOUND))
     assert reply.urgent is True
     assert reply.status is MessageStatus.QUEUED
+
+
+def test_no_to_session_messages_withdraws_waiting_reminders_and_group_messages(session, course):
+    say(session, "JOIN ART1")
+    person = participant(session)
+    address = person.addresses[0]
+    waiting = {
+        kind: Message(
+            direction=Direction.OUTBOUND,
+            channel=Channel.SMS,
+            participant_id=person.id,
+            address_id=address.id,
+            body=f"a {kind}",
+            kind=kind,
+            status=MessageStatus.HELD,
+        )
+        for kind in ("reminder", "tutor", "broadcast", "session_notice")
+    }
+    session.add_all(waiting.values())
+    session.commit()
+    say(session, "no")
+    session.expire_all()
+    assert {kind: m.status for kind, m in waiting.items()} == {
+        "reminder": MessageStatus.CANCELLED,
+        "tutor": MessageStatus.CANCELLED,
+        "broadcast": MessageStatus.CANCELLED,
+        # About a booking they made, not a reminder: it still goes.
+        "session_notice": MessageStatus.HELD,
+    }

@@ -22,6 +22,7 @@ EVERY_COMMAND = [
     "attendance",
     "course",
     "db",
+    "demo",
     "export",
     "import",
     "init",

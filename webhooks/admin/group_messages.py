@@ -54,7 +54,7 @@ def group_message_send():
         try:
             with unit_of_work() as db:
                 group = _group(db, form)
-                found, _ = broadcasts.reach(db, group)
+                found = broadcasts.reach(db, group)
         except BroadcastError as exc:
             return _page(form, errors=[str(exc)], status=400)
         return _page(form, check=_check(text, found), group_name=group.name)

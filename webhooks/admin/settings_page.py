@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from bot.audit import record
 from bot.live_settings import (
@@ -29,6 +30,10 @@ from webhooks.admin.auth import admin_only
 from webhooks.context import settings, unit_of_work
 
 in_nav(65, "admin.settings_page", "Settings", admins_only=True)
+
+# Shortening these removes people's words or numbers for good at the next nightly clear-up.
+CONFIRM_SHORTER = {"privacy.keep_words_days", "privacy.stopped_contact_days"}
+CONFIRM_FIELD = "confirm_shorter"
 
 # Whose words these are: a list of staff emails is not a value to copy into the audit log.
 COUNTED_NOT_COPIED = {"safeguarding.alert_emails"}
@@ -55,6 +60,12 @@ def settings_save():
             for item in items:
                 if item.name not in request.form or in_environment(base, item):
                     continue
+                if _shortened_unconfirmed(item, request.form):
+                    errors[item.name] = (
+                        f"{item.label}: a shorter time removes older words or numbers for good, "
+                        "at 02:30 tonight. Tick the box to say you mean it"
+                    )
+                    continue
                 try:
                     done = change(
                         db,
@@ -79,6 +90,10 @@ def settings_save():
                 raise _Refused
     except _Refused:
         return _page(errors=errors, form=request.form, status=400)
+    except IntegrityError:
+        # Two admins saved the same setting at the same moment; the other one's stands.
+        message = "Someone else changed these settings just now. Check them, then save again"
+        return _page(errors={"": message}, status=409)
     # This process takes the change up now; the others within a few seconds.
     _live().refresh()
     flash(
@@ -87,6 +102,15 @@ def settings_save():
         else "Nothing changed."
     )
     return redirect(url_for("admin.settings_page", _anchor=_anchor(group)), 303)
+
+
+def _shortened_unconfirmed(item, form) -> bool:
+    if item.name not in CONFIRM_SHORTER or form.get(CONFIRM_FIELD) == "yes":
+        return False
+    try:
+        return int(form[item.name].strip()) < value_of(settings(), item)
+    except ValueError:
+        return False  # not a number: its own check says so
 
 
 class _Refused(Exception):
@@ -150,7 +174,10 @@ def _page(*, errors: dict[str, str] | None = None, form=None, status: int = 200)
                     "error": (errors or {}).get(item.name),
                 }
             )
-        groups.append({"heading": heading, "anchor": _anchor(heading), "fields": fields})
+        confirm = any(item.name in CONFIRM_SHORTER for item in items)
+        groups.append(
+            {"heading": heading, "anchor": _anchor(heading), "fields": fields, "confirm": confirm}
+        )
     return (
         render_template(
             "admin/settings.html",
@@ -184,9 +211,17 @@ def _fixed(base: Settings) -> list[tuple[str, str, str]]:
             value = getattr(getattr(base, section), key)
             text = as_text(value) if value is not None else "not set"
             if name == "database.url":
-                text = make_url(value).render_as_string(hide_password=True)
+                text = _without_passwords(value)
             shown.append((f"[{section}] {key}", text, _origin(base, name)))
     return shown
+
+
+def _without_passwords(url: str) -> str:
+    """A database address as safe to show: the password hidden, in the user part and in any
+    query parameter that carries one."""
+    parsed = make_url(url)
+    query = {k: ("hidden" if "pass" in k.lower() else v) for k, v in parsed.query.items()}
+    return parsed.set(query=query).render_as_string(hide_password=True)
 
 
 def _secret_set(base: Settings, key: str) -> bool:

@@ -6,12 +6,16 @@ the worker; the environment left in charge of what it sets; secrets never shown.
 from __future__ import annotations
 
 import logging
+import threading
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import time
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
+from bot import live_settings
 from bot.db import make_session_factory, reading_only
 from bot.live_settings import LiveSettings, applied
 from bot.models import AuditEvent, SettingChange
@@ -126,8 +130,17 @@ def test_a_bad_value_saves_nothing_in_its_group_and_says_how_to_fix_it(as_admin,
     assert 'value="25:00"' in answer.get_data(as_text=True)
 
 
+def test_a_shorter_retention_time_is_saved_only_when_the_admin_confirms_it(as_admin, db):
+    answer = save(as_admin, "Privacy", privacy__keep_words_days="180")
+    assert answer.status_code == 400
+    assert "removes older words or numbers for good" in error_summary(answer.get_data(as_text=True))
+    assert changes(db) == {}
+    assert save(as_admin, "Privacy", privacy__keep_words_days="400").status_code == 303
+    assert changes(db) == {"privacy.keep_words_days": "400"}
+
+
 def test_putting_back_the_files_value_hands_the_setting_back_to_the_file(as_admin, db):
-    save(as_admin, "Privacy", privacy__keep_words_days="180")
+    save(as_admin, "Privacy", privacy__keep_words_days="180", confirm_shorter="yes")
     assert changes(db) == {"privacy.keep_words_days": "180"}
     save(as_admin, "Privacy", privacy__keep_words_days="365")
     assert changes(db) == {}
@@ -190,7 +203,7 @@ def test_a_setting_from_the_environment_is_shown_locked_and_cannot_be_changed_he
 
 
 def test_secrets_and_the_database_password_are_never_shown(web_settings, admin_user, engine):
-    url = "postgresql://voices:hunter2secret@db.example/voices"
+    url = "postgresql://voices:hunter2secret@db.example/voices?sslpassword=alsosecret"
     shown = replace(
         web_settings,
         app=replace(web_settings.app, secure_cookies=False),
@@ -205,14 +218,39 @@ def test_secrets_and_the_database_password_are_never_shown(web_settings, admin_u
     client = app.test_client()
     assert log_in(client, admin_user.email).status_code == 302
     html = html_of(client, PAGE)
-    assert "hunter2secret" not in html
-    assert "postgresql://voices:***@db.example/voices" in html
+    assert "hunter2secret" not in html and "alsosecret" not in html
+    assert "postgresql://voices:***@db.example/voices?sslpassword=hidden" in html
     assert web_settings.twilio.auth_token not in html
     assert "<code>TWILIO_AUTH_TOKEN</code>: set" in html
     assert "<code>SMTP_PASSWORD</code>: not set" in html
 
 
-def test_a_stored_change_that_no_longer_passes_is_left_out_and_logged(web_settings, caplog):
+def test_the_environment_is_named_as_the_source_of_what_it_sets(tmp_path):
+    from bot.settings import load_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text('[database]\nurl = "sqlite:///file.db"\n[app]\ntimezone = "Europe/London"\n')
+    found = load_settings(
+        path,
+        env={"DATABASE_URL": "sqlite:///env.db", "VOICES_APP_SEND_WINDOW": "always"},
+    )
+    assert found.origins["database.url"] == "environment"
+    assert found.origins["app.send_window"] == "environment"
+    assert found.origins["app.timezone"] == "file"
+    assert "app.service_name" not in found.origins
+
+
+def test_a_stored_change_that_no_longer_passes_can_be_replaced_from_the_page(as_admin, db):
+    db.add(SettingChange(section="surveys", key="after_session", value="removed-survey"))
+    db.commit()
+    assert save(as_admin, "Surveys", surveys__after_session="off").status_code == 303
+    assert changes(db) == {}
+
+
+def test_a_stored_change_that_no_longer_passes_is_left_out_and_logged_once(
+    web_settings, caplog, monkeypatch
+):
+    monkeypatch.setattr(live_settings, "_WARNED", set())
     with caplog.at_level(logging.WARNING, logger="bot.live_settings"):
         result = applied(
             web_settings,
@@ -222,3 +260,37 @@ def test_a_stored_change_that_no_longer_passes_is_left_out_and_logged(web_settin
     assert result.privacy.keep_words_days == 200
     assert "surveys.after_session no longer passes its check" in caplog.text
     assert "removed-survey" not in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.live_settings"):
+        applied(web_settings, {"surveys.after_session": "removed-survey"})
+    assert caplog.text == ""
+
+
+def test_a_slow_reread_cannot_put_back_the_value_a_save_replaced(web_settings, monkeypatch):
+    """A gunicorn thread's periodic re-read began before a save, and ends after the save's
+    own re-read: the saved value must stay in force."""
+    stored: dict[str, str] = {}
+    first_read_began, let_it_finish = threading.Event(), threading.Event()
+    reads = []
+
+    def read_changes(_session):
+        snapshot = dict(stored)
+        reads.append(snapshot)
+        if len(reads) == 1:
+            first_read_began.set()
+            let_it_finish.wait(5)
+        return {name: SimpleNamespace(value=value) for name, value in snapshot.items()}
+
+    monkeypatch.setattr(live_settings, "read_changes", read_changes)
+    live = LiveSettings(web_settings, lambda: nullcontext(), every=3600)
+    slow = threading.Thread(target=live.current)
+    slow.start()
+    assert first_read_began.wait(5)
+    stored["privacy.keep_words_days"] = "200"  # the save commits
+    saver = threading.Thread(target=live.refresh)
+    saver.start()
+    saver.join(0.5)  # without the lock, the save's own re-read would be done by now
+    let_it_finish.set()
+    slow.join(5)
+    saver.join(5)
+    assert live.current().privacy.keep_words_days == 200
